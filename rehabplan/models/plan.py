@@ -1,0 +1,148 @@
+"""The plan: what the planner returns and every exporter formats (``plan.json``, schema 1).
+
+Field names follow the contract in DESIGN.md; additions are allowed, renames are not.
+Times are local to ``timezone`` (a calendar exporter converts), dates are ISO strings in JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rehabplan.vocab import Condition, Factor, Phase, SessionKind, Side, Units
+
+SCHEMA_VERSION = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PatientInfo(_Out):
+    """What the handout needs to know about the patient (name is for the handout only)."""
+
+    name: str | None
+    age: int
+    side: Side
+    condition: Condition
+    condition_plain: str
+    factors: list[Factor]
+    units: Units
+    language: str
+    cleared_by_clinician: bool = False
+    clinician_note: str | None = None
+
+
+class PhaseBlock(_Out):
+    key: Phase
+    title: str
+    start: dt.date
+    end: dt.date
+    """Last day of the phase (inclusive)."""
+    weeks: int
+    goals: list[str]
+    entry_criteria: list[str] = []
+    exit_criteria: list[str]
+    cautions: list[str] = []
+
+
+class PlannedExercise(_Out):
+    exercise_id: str
+    name: str
+    sets: int
+    reps: int | None
+    hold_s: int | None
+    duration_min: int | None = None
+    rest_s: int | None = None
+    load: str | None = None
+    side: Literal["left", "right", "both"]
+    notes: str | None = None
+
+
+class RunWalk(_Out):
+    stage: int
+    run_min: int
+    walk_min: int
+    repeats: int
+    run_km: float = 0.0
+    """Expected distance of the running part at an easy pace, for the weekly load."""
+
+
+class Session(_Out):
+    uid: str
+    date: dt.date
+    start_time: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")]
+    duration_min: int
+    phase: Phase
+    kind: SessionKind
+    title: str
+    exercises: list[PlannedExercise] = []
+    run_walk: RunWalk | None = None
+    notes: list[str] = []
+    sequence: int = 0
+    """Raised each time a re-plan changes this session (iCalendar SEQUENCE)."""
+
+
+class WeeklyLoad(_Out):
+    week_start: dt.date
+    run_minutes: int
+    run_km: float
+    run_distance: float
+    """``run_km`` in the patient's units (km or mi), for display."""
+    sessions: int = 0
+
+
+class Stage(_Out):
+    stage: int
+    walk_min: int
+    run_min: int
+    repeats: int
+    continuous: bool
+    dates: list[dt.date]
+
+
+class Advice(_Out):
+    topic: str
+    title: str
+    text: str
+
+
+class Plan(_Out):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    plan_id: str
+    patient_id: str
+    start_date: dt.date
+    end_date: dt.date
+    timezone: str
+    patient: PatientInfo
+    phases: list[PhaseBlock]
+    sessions: list[Session]
+    weekly_load: list[WeeklyLoad]
+    run_walk_stages: list[Stage] = []
+    return_to_run_criteria: list[str] = []
+    advice: list[Advice] = []
+
+    def to_json(self) -> str:
+        """Canonical JSON: stable key order and formatting so equal plans are equal bytes."""
+        return self.model_dump_json(indent=2) + "\n"
+
+
+class Referral(_Out):
+    """Written instead of a plan when red flags are present."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    kind: Literal["referral"] = "referral"
+    patient_id: str
+    patient_name: str | None
+    date: dt.date | None
+    findings: list[dict[str, str]]
+    """One entry per red flag: ``{"flag", "finding", "why"}``."""
+    see: str
+    urgency: str
+    urgency_level: Literal["emergency", "within_24_hours", "within_a_week"]
+    advice_meanwhile: list[str]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"

@@ -1,0 +1,268 @@
+"""One runner's assessment: the planner's only patient-specific input.
+
+Read from YAML/JSON, one CSV row or the clinician's web form; all three go through this
+model so the same value gets the same message wherever it was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from rehabplan.validation import NPRS, Strict, between
+from rehabplan.vocab import (
+    HOUSEHOLD,
+    KM_PER_MILE,
+    PROFILE_EQUIPMENT,
+    Condition,
+    CrossTraining,
+    Equipment,
+    Factor,
+    RedFlag,
+    Side,
+    Units,
+    Weekday,
+)
+
+PATIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+_DAY_ALIASES = {
+    **{d.value: d.value for d in Weekday},
+    "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
+    "friday": "fri", "saturday": "sat", "sunday": "sun",
+    "tues": "tue", "wednes": "wed", "thur": "thu", "thurs": "thu",
+}  # fmt: skip
+
+
+def _normalise_day(value: object) -> object:
+    if isinstance(value, str):
+        return _DAY_ALIASES.get(value.strip().lower(), value.strip().lower())
+    return value
+
+
+def _parse_time(value: object) -> object:
+    """Accept ``HH:MM`` (and YAML's sexagesimal ints such as 07:30 → 450) only."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        # PyYAML 1.1 reads an unquoted 07:30 as base-60 integer 450.
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if isinstance(value, dt.time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if m and int(m[1]) < 24 and int(m[2]) < 60:
+            return dt.time(int(m[1]), int(m[2]))
+        raise PydanticCustomError(
+            "time_format", "must be a time written HH:MM (24-hour), got {got}", {"got": repr(value)}
+        )
+    return value
+
+
+def _check_patient_id(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(PATIENT_ID_PATTERN, value.strip()):
+        raise PydanticCustomError(
+            "patient_id",
+            "must be 1 to 64 characters using only letters A-Z, digits, '-' and '_' "
+            "(no spaces or accents; it is a pseudonym, put the real name under name), got {got}",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def _check_language(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(LANGUAGE_PATTERN, value.strip()):
+        raise PydanticCustomError(
+            "language",
+            "must be a language code such as en, es or pt-BR, got {got}",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def _listify_days(value: object) -> object:
+    """``mon;wed;fri`` (a CSV cell) or ``mon, wed`` becomes a list; a list stays as it is."""
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[;,\s]+", value) if part.strip()]
+    return value
+
+
+SessionTime = Annotated[dt.time, BeforeValidator(_parse_time)]
+Day = Annotated[Weekday, BeforeValidator(_normalise_day)]
+
+
+class Pain(Strict):
+    """Pain on the 0–10 numeric rating scale, in three situations."""
+
+    rest: NPRS
+    running: NPRS
+    daily: NPRS
+
+
+class RedFlags(Strict):
+    """Signs that need a doctor before any exercise plan; absent means not present."""
+
+    persistent_pain_despite_rest: bool = False
+    swelling_warmth_redness: bool = False
+    limited_range_of_motion: bool = False
+    instability: bool = False
+    pain_in_daily_activities: bool = False
+    locking: bool = False
+    fever: bool = False
+    trauma_with_immediate_swelling: bool = False
+
+    def present(self) -> list[RedFlag]:
+        return [flag for flag in RedFlag if getattr(self, flag.value)]
+
+
+class Availability(Strict):
+    """The weekdays the runner can train and the local time sessions start."""
+
+    days: Annotated[list[Day], Field(min_length=1, max_length=7), BeforeValidator(_listify_days)]
+    time: SessionTime
+
+    @field_validator("days")
+    @classmethod
+    def _unique_sorted(cls, days: list[Weekday]) -> list[Weekday]:
+        return sorted(set(days), key=lambda d: d.index)
+
+
+def _listify(value: object) -> object:
+    """A single value or a ``;``-separated string (CSV cells) becomes a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _lower_list(value: object) -> object:
+    value = _listify(value)
+    if isinstance(value, list):
+        return [v.strip().lower() if isinstance(v, str) else v for v in value]
+    return value
+
+
+class Profile(Strict):
+    """One runner's assessment.
+
+    Distances: ``baseline_weekly_km`` and ``goal_weekly_km`` are in the profile's ``units``.
+    The field names say km for historical reasons, but with ``units: mi`` both are read as
+    miles (a runner in the US writes the numbers they know); use :meth:`weekly_km` for the
+    value in kilometres. The plan keeps kilometres internally and shows the patient's units.
+    """
+
+    patient_id: Annotated[str, BeforeValidator(_check_patient_id)]
+    name: Annotated[str, Field(max_length=120)] | None = None
+    age: Annotated[int, between(12, 100)]
+    side: Side
+    condition: Condition
+    factors: Annotated[list[Factor], BeforeValidator(_lower_list)] = Field(default_factory=list)
+    pain: Pain
+    red_flags: RedFlags = RedFlags()
+    cleared_by_clinician: bool = False
+    clinician_note: Annotated[str, Field(max_length=1000)] | None = Field(
+        default=None, validate_default=True
+    )
+    start_date: dt.date | None = None
+    timezone: str
+    availability: Availability
+    equipment: Annotated[list[Equipment], BeforeValidator(_lower_list)] = Field(
+        default_factory=list
+    )
+    cross_training: Annotated[list[CrossTraining], BeforeValidator(_lower_list)] = Field(
+        default_factory=list
+    )
+    baseline_weekly_km: Annotated[float, between(0, 300)] = 0
+    goal_weekly_km: Annotated[float, between(1, 300)]
+    units: Units = Units.KM
+    language: Annotated[str, BeforeValidator(_check_language)] = "en"
+
+    @field_validator("name")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("clinician_note")
+    @classmethod
+    def _override_needs_reason(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Declared after cleared_by_clinician, so that field is already in info.data.
+        if info.data.get("cleared_by_clinician") and not value:
+            raise PydanticCustomError(
+                "clinician_note",
+                "is required when cleared_by_clinician is true "
+                "(say who cleared the patient, when and why)",
+            )
+        return value or None
+
+    @field_validator("factors", "cross_training")
+    @classmethod
+    def _dedupe(cls, values: list) -> list:
+        return list(dict.fromkeys(values))
+
+    @field_validator("equipment")
+    @classmethod
+    def _profile_equipment(cls, values: list[Equipment]) -> list[Equipment]:
+        cross = {e.value for e in CrossTraining}
+        wrong = [v.value for v in values if v.value in cross]
+        if wrong:
+            raise PydanticCustomError(
+                "equipment_kind",
+                "{wrong} belongs under cross_training, not equipment",
+                {"wrong": ", ".join(wrong)},
+            )
+        return list(dict.fromkeys(values))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            hint = _zone_hint(value)
+            raise PydanticCustomError(
+                "timezone",
+                "must be an IANA time zone such as Europe/London or America/New_York, "
+                "got {got}{hint}",
+                {"got": repr(value), "hint": hint},
+            ) from None
+        return value
+
+    # -- derived views ---------------------------------------------------------------------
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def has(self) -> frozenset[Equipment]:
+        """Everything the patient can use: household items, listed kit and cross-training."""
+        kit = {Equipment(e.value) for e in self.equipment if e in PROFILE_EQUIPMENT}
+        kit |= {Equipment(c.value) for c in self.cross_training}
+        return frozenset(HOUSEHOLD | kit)
+
+    def red_flags_present(self) -> list[RedFlag]:
+        return self.red_flags.present()
+
+    def weekly_km(self, value: float) -> float:
+        """A weekly distance from this profile (in its ``units``) converted to kilometres."""
+        return value * KM_PER_MILE if self.units is Units.MI else float(value)
+
+
+def _zone_hint(value: str) -> str:
+    """Suggest real zone names: same name in other case, names containing it, near spellings."""
+    lowered = value.strip().lower()
+    if not lowered:
+        return ""
+    zones = sorted(available_timezones())
+    by_lower = {z.lower(): z for z in zones}
+    matches = [by_lower[lowered]] if lowered in by_lower else []
+    matches += [z for z in zones if lowered in z.lower() and z not in matches]
+    if not matches:
+        close = difflib.get_close_matches(lowered, list(by_lower), n=3, cutoff=0.75)
+        matches = [by_lower[c] for c in close]
+    return f" (did you mean {', '.join(matches[:3])}?)" if matches else ""
