@@ -1,0 +1,173 @@
+"""``rehabplan checkin``: log how a session went, apply the pain rules and re-plan from tomorrow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rehabplan.cli import reports_input_errors
+from rehabplan.errors import EXIT_RED_FLAGS
+from rehabplan.vocab import RedFlag
+
+CHECKINS = "checkins.jsonl"
+
+
+@click.command()
+@click.argument("profile_path", metavar="PROFILE", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder holding the runner's plan.json (from rehabplan plan).",
+)
+@click.option(
+    "--date",
+    "date_text",
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="Date of the session you are reporting.",
+)
+@click.option("--status", type=click.Choice(["done", "skipped"]), required=True)
+@click.option("--pain-during", type=int, help="Worst knee pain during the session, 0–10.")
+@click.option("--pain-next-morning", type=int, help="Knee pain the next morning, 0–10.")
+@click.option("--swelling", is_flag=True, help="The knee swelled up more after the session.")
+@click.option(
+    "--red-flag",
+    "red_flags",
+    multiple=True,
+    type=click.Choice([f.value for f in RedFlag]),
+    help="A warning sign (repeatable); any one stops the plan.",
+)
+@click.option(
+    "--session",
+    "session_uid",
+    metavar="UID",
+    help="The session's UID when there were several that day.",
+)
+@click.option("--note", help="Anything else worth telling your clinician.")
+@reports_input_errors
+def checkin(
+    profile_path: Path,
+    out_dir: Path,
+    date_text: str,
+    status: str,
+    pain_during: int | None,
+    pain_next_morning: int | None,
+    swelling: bool,
+    red_flags: tuple[str, ...],
+    session_uid: str | None,
+    note: str | None,
+) -> None:
+    """Record how a session went and update the plan from the next day on.
+
+    \b
+    Exit codes: 0 plan updated; 2 invalid input (nothing written);
+    3 a red flag was reported (a referral is written, the plan stops).
+    """
+    from pydantic import ValidationError
+
+    from rehabplan.cli._common import check_exporters, formats_in, parse_date, referral_summary
+    from rehabplan.errors import InputError, Problem
+    from rehabplan.library import default_library
+    from rehabplan.pipeline import ExportOptions, read_previous, write_plan, write_referral
+    from rehabplan.profile_io import read_profile
+    from rehabplan.progression import CheckIn, Decision, explain, replan
+    from rehabplan.protocol import default_protocol
+    from rehabplan.validation import problems_from
+
+    day = parse_date(date_text, "--date")
+    assert day is not None
+    profile = read_profile(profile_path)
+    previous = read_previous(out_dir)
+    if previous is None:
+        raise InputError(
+            [
+                Problem(
+                    str(out_dir / "plan.json"),
+                    "",
+                    "no readable plan here; run rehabplan plan first",
+                )
+            ]
+        )
+    if previous.patient_id != profile.patient_id:
+        raise InputError([Problem(str(profile_path), "patient_id",
+                                  f"is {profile.patient_id!r} but the plan in {out_dir} is for "
+                                  f"{previous.patient_id!r}")])  # fmt: skip
+    try:
+        entry = CheckIn(
+            session_uid=session_uid,
+            date=day,
+            status=status,  # type: ignore[arg-type]
+            pain_during=pain_during,
+            pain_next_morning=pain_next_morning,
+            swelling=swelling,
+            red_flags=[RedFlag(f) for f in red_flags],
+            note=note,
+        )
+    except ValidationError as e:
+        problems = problems_from(e, "check-in")
+        raise InputError(
+            [Problem(p.source, "--" + p.field.replace("_", "-"), p.message) for p in problems]
+        ) from None
+    sessions = [s for s in previous.sessions if s.uid == session_uid or
+                (session_uid is None and s.date == day)]  # fmt: skip
+    if not sessions and not entry.red_flags:
+        where = f"with UID {session_uid}" if session_uid else f"on {day.isoformat()}"
+        raise InputError([Problem("check-in", "--session" if session_uid else "--date",
+                                  f"no session {where} in the plan")])  # fmt: skip
+    formats = formats_in(out_dir)
+    check_exporters(formats)
+
+    log = out_dir / CHECKINS
+    history = _read_log(log)
+    history.append(entry)
+    library, protocol = default_library(), default_protocol()
+    result = replan(profile, library, protocol, previous, history, day + dt.timedelta(days=1))
+    _write_log(log, history)
+    options = ExportOptions()
+    if result.decision is Decision.STOP and result.referral is not None:
+        files = write_referral(result.referral, out_dir, formats, options)
+        click.echo(explain(result.decision))
+        click.echo(referral_summary(result.referral, files))
+        sys.exit(EXIT_RED_FLAGS)
+    assert result.plan is not None
+    write_plan(result.plan, out_dir, formats, options, library)
+    click.echo(explain(result.decision))
+    upcoming = [s for s in result.plan.sessions if s.date > day][:3]
+    if upcoming:
+        click.echo("Next sessions:")
+        for s in upcoming:
+            click.echo(f"  {s.date:%a %d %b} {s.start_time}  {s.title}")
+
+
+def _read_log(path: Path) -> list:
+    from pydantic import ValidationError
+
+    from rehabplan.errors import InputError, Problem
+    from rehabplan.progression import CheckIn
+
+    if not path.exists():
+        return []
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(CheckIn.model_validate(json.loads(line)))
+        except (ValueError, ValidationError) as e:
+            raise InputError(
+                [Problem(f"{path}, line {number}", "", f"is not a valid check-in ({e})")]
+            ) from None
+    return out
+
+
+def _write_log(path: Path, entries: list) -> None:
+    from rehabplan import atomic
+
+    text = "".join(e.model_dump_json() + "\n" for e in entries)
+    atomic.write_text(path, text)

@@ -1,0 +1,165 @@
+"""One patient from profile to files: screen, plan, export. Used by the CLI, batch and server.
+
+This is the only place that combines the pure core (screening, planner) with output; keeping
+it in one function means a handout made by ``rehabplan plan``, by a batch worker and by the
+web app is the same handout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rehabplan import atomic
+from rehabplan.errors import InputError, Problem
+from rehabplan.library import Library, default_library
+from rehabplan.models.plan import Plan, Referral
+from rehabplan.models.profile import Profile
+from rehabplan.models.protocol import Protocol
+from rehabplan.protocol import default_protocol
+
+FORMATS = ("json", "pdf", "ics", "html")
+DEFAULT_FORMATS = ("json", "pdf", "ics")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How the outputs look; none of it changes the plan itself."""
+
+    paper: Literal["a4", "letter"] = "a4"
+    pdf_variant: str | None = None
+    """WeasyPrint PDF variant, e.g. ``pdf/ua-1`` for tagged, accessible output."""
+    clinic_file: Path | None = None
+    """Optional YAML with clinic name, contact lines and logo for the handout cover."""
+    ics_include_details: bool = False
+    """Put the patient's name and diagnosis in calendar events (off: privacy by default)."""
+    ics_alarm_minutes: int | None = 30
+    """VALARM lead time; None switches reminders off."""
+    feed_url: str | None = None
+    """Subscription URL, when the plan is saved on a server (shown on the handout as a QR)."""
+    checkin_url: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: Literal["planned", "referred"]
+    plan: Plan | None = None
+    referral: Referral | None = None
+    files: list[Path] = field(default_factory=list)
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise InputError(
+            [
+                Problem(
+                    "--format",
+                    "",
+                    f"unknown format(s) {', '.join(unknown) or '(none)'}; "
+                    f"choose from {', '.join(FORMATS)}",
+                )
+            ]
+        )
+    return wanted
+
+
+def read_previous(out_dir: Path) -> Plan | None:
+    """The plan already in ``out_dir``, if any, so a re-plan keeps UIDs and raises SEQUENCE."""
+    path = Path(out_dir) / "plan.json"
+    if not path.is_file():
+        return None
+    try:
+        return Plan.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, OSError):
+        return None  # an unreadable old plan must not block a new one
+
+
+def run(
+    profile: Profile,
+    out_dir: Path,
+    *,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    start: dt.date | None = None,
+    options: ExportOptions | None = None,
+    library: Library | None = None,
+    protocol: Protocol | None = None,
+) -> Outcome:
+    """Screen, plan and export one patient into ``out_dir``; every file written atomically."""
+    from rehabplan.planner import build_plan
+    from rehabplan.screening import referral_for, screen
+
+    options = options or ExportOptions()
+    library = library or default_library()
+    protocol = protocol or default_protocol()
+    out_dir = Path(out_dir)
+    if start is not None:
+        profile = profile.model_copy(update={"start_date": start})
+    if profile.start_date is None:
+        raise InputError([Problem("profile", "start_date", "is required (or pass --start)")])
+
+    result = screen(profile)
+    if result.refer:
+        referral = referral_for(profile, result)
+        files = write_referral(referral, out_dir, formats, options)
+        return Outcome("referred", referral=referral, files=files)
+
+    plan = build_plan(profile, library, protocol, previous=read_previous(out_dir))
+    return Outcome("planned", plan=plan, files=write_plan(plan, out_dir, formats, options, library))
+
+
+def write_referral(
+    referral: Referral, out_dir: Path, formats: tuple[str, ...], options: ExportOptions
+) -> list[Path]:
+    """``referral.json`` always, plus the referral letter as HTML/PDF when those are asked for."""
+    files = [out_dir / "referral.json"]
+    atomic.write_text(files[0], referral.to_json())
+    if "pdf" in formats or "html" in formats:
+        from rehabplan.export.html import referral_html
+
+        html = referral_html(referral, options)
+        if "html" in formats:
+            files.append(out_dir / "referral.html")
+            atomic.write_text(files[-1], html)
+        if "pdf" in formats:
+            from rehabplan.export.pdf import render_pdf
+
+            files.append(out_dir / "referral.pdf")
+            atomic.write_bytes(files[-1], render_pdf(html, options))
+    return files
+
+
+def write_plan(
+    plan: Plan,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    options: ExportOptions,
+    library: Library,
+) -> list[Path]:
+    files: list[Path] = []
+    # Exports first, plan.json last: plan.json marks a complete output for resumable batches.
+    if "pdf" in formats or "html" in formats:
+        from rehabplan.export.html import handout_html
+
+        html = handout_html(plan, library, options)
+        if "html" in formats:
+            files.append(out_dir / "handout.html")
+            atomic.write_text(files[-1], html)
+        if "pdf" in formats:
+            from rehabplan.export.pdf import render_pdf
+
+            files.append(out_dir / "handout.pdf")
+            atomic.write_bytes(files[-1], render_pdf(html, options))
+    if "ics" in formats:
+        from rehabplan.export.ics import plan_to_ics
+
+        files.append(out_dir / "plan.ics")
+        atomic.write_bytes(files[-1], plan_to_ics(plan, options))
+    if "json" in formats:
+        files.append(out_dir / "plan.json")
+        atomic.write_text(files[-1], plan.to_json())
+    return files

@@ -1,0 +1,202 @@
+"""Check-ins and the pain-monitoring model: progress, hold, step back or stop.
+
+The rule table is the clinical reference's (§2, after Silbernagel et al. 2007):
+
+* pain during ≤ 3/10 and back to baseline by the next morning → progress one stage / dose;
+* pain during 4–5/10, or next-morning pain slightly raised → repeat the stage;
+* pain during > 5/10, next-morning pain clearly above baseline, new swelling, or a second
+  repeat in a row → step back one stage and rest a day;
+* any red flag → stop and refer.
+
+Ligament sprains use the stricter ≤ 2/10 limit in their first weeks (``protocol.pain``).
+"Slightly raised" means one point above the runner's usual resting pain: a change smaller than
+the ~2-point minimal clinically important difference of the NPRS. Two points or more counts as
+"above baseline". A skipped session is simply repeated.
+
+``replan`` turns the check-ins into a new starting state and lets the planner continue the
+plan from ``today`` with exactly the same rules as the first plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from rehabplan.library import Library
+from rehabplan.models.plan import Plan, Referral, Session
+from rehabplan.models.profile import Profile
+from rehabplan.models.protocol import Protocol
+from rehabplan.planner import Resume, continue_plan
+from rehabplan.planning.context import Context
+from rehabplan.screening import Screening, referral_for
+from rehabplan.validation import NPRS, Strict
+from rehabplan.vocab import RedFlag, SessionKind
+
+DAY = dt.timedelta(days=1)
+
+
+class CheckIn(Strict):
+    """How one session went, as the runner reports it."""
+
+    session_uid: str | None = None
+    date: dt.date
+    status: Literal["done", "skipped"]
+    pain_during: NPRS | None = None
+    pain_next_morning: NPRS | None = None
+    swelling: bool = False
+    """New or increased swelling after the session."""
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    note: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class Decision(StrEnum):
+    PROGRESS = "progress"
+    HOLD = "hold"
+    STEP_BACK = "step_back"
+    STOP = "stop"
+
+
+def decide(
+    checkin: CheckIn,
+    protocol: Protocol,
+    *,
+    baseline: int = 0,
+    strict: bool = False,
+    holds_in_a_row: int = 0,
+) -> Decision:
+    """Apply the pain-monitoring rule to one check-in.
+
+    ``baseline`` is the runner's usual pain at rest; ``strict`` selects the lower limit for
+    ligament sprains; ``holds_in_a_row`` counts the pain-driven repeats just before this one.
+    """
+    pain = protocol.pain
+    if checkin.red_flags:
+        return Decision.STOP
+    if checkin.status == "skipped":
+        return Decision.HOLD
+    during = checkin.pain_during or 0
+    morning = checkin.pain_next_morning
+    rise = 0 if morning is None else morning - baseline
+    limit = pain.strict_progress_max_during if strict else pain.progress_max_during
+    if during > pain.hold_max_during or checkin.swelling or rise >= 2:
+        return Decision.STEP_BACK
+    if during <= limit and rise <= 0:
+        return Decision.PROGRESS
+    if holds_in_a_row + 1 >= pain.repeats_before_step_back:
+        return Decision.STEP_BACK
+    return Decision.HOLD
+
+
+def explain(decision: Decision) -> str:
+    """The decision in plain words for the runner."""
+    return {
+        Decision.PROGRESS: "The knee coped well: move on to the next step as planned.",
+        Decision.HOLD: "Repeat this step once more before moving on; the plan has been shifted.",
+        Decision.STEP_BACK: (
+            "The knee is telling you it was too much: rest tomorrow, then go back one step. "
+            "The plan has been adjusted."
+        ),
+        Decision.STOP: (
+            "Stop the programme and see a doctor: a warning sign was reported. "
+            "A referral letter has been written."
+        ),
+    }[decision]
+
+
+@dataclass(frozen=True)
+class Replan:
+    decision: Decision
+    plan: Plan | None
+    referral: Referral | None
+
+
+def _match(session: Session, checkins: list[CheckIn]) -> CheckIn | None:
+    """The newest check-in for ``session``: by its UID, or by date when no UID was given."""
+    found = [
+        c
+        for c in checkins
+        if c.session_uid == session.uid or (c.session_uid is None and c.date == session.date)
+    ]
+    return found[-1] if found else None
+
+
+def replan(
+    profile: Profile,
+    library: Library,
+    protocol: Protocol,
+    previous: Plan,
+    checkins: list[CheckIn],
+    today: dt.date,
+) -> Replan:
+    """Re-plan from ``today`` after ``checkins``; sessions before today stay as they were."""
+    ordered = sorted(checkins, key=lambda c: c.date)
+    if ordered and ordered[-1].red_flags:
+        flags = list(dict.fromkeys(ordered[-1].red_flags))
+        referral = referral_for(profile, Screening(refer=True, flags=flags))
+        referral = referral.model_copy(update={"date": ordered[-1].date})
+        return Replan(Decision.STOP, None, referral)
+    if profile.start_date is None:
+        profile = profile.model_copy(update={"start_date": previous.start_date})
+    ctx = Context(profile, library, protocol)
+    rw = protocol.run_walk
+    per_stage = rw.sessions_per_stage_conservative if ctx.conservative else rw.sessions_per_stage
+    stage, done, holds = 1, 0, 0
+    rest_days: set[dt.date] = set()
+    held_weeks: set[int] = set()
+    load_factor: float | None = None
+    latest: Decision | None = None
+    past = [s for s in previous.sessions if s.date < today]
+    for session in past:
+        checkin = _match(session, ordered)
+        if checkin is None:
+            decision = Decision.PROGRESS  # no news: assume it went as planned
+        else:
+            decision = decide(
+                checkin,
+                protocol,
+                baseline=profile.pain.rest,
+                strict=ctx.strict_pain(session.date),
+                holds_in_a_row=holds,
+            )
+            if checkin is ordered[-1]:
+                latest = decision
+        if session.run_walk is not None and stage <= len(rw.stages):
+            if decision is Decision.PROGRESS:
+                done, holds = done + 1, 0
+                if done >= per_stage:
+                    stage, done = stage + 1, 0
+            elif decision is Decision.HOLD:
+                holds += 0 if checkin is not None and checkin.status == "skipped" else 1
+            elif decision is Decision.STEP_BACK:
+                stage, done, holds = max(1, stage - 1), 0, 0
+                rest_days.add(max(session.date, checkin.date if checkin else session.date) + DAY)
+        elif session.run_walk is not None:
+            load_factor = {
+                Decision.PROGRESS: None,
+                Decision.HOLD: 1.0,
+                Decision.STEP_BACK: 1 / (1 + rw.continuous.weekly_increase_max),
+            }[decision]
+            if decision is Decision.STEP_BACK:
+                rest_days.add(session.date + DAY)
+        elif session.kind is SessionKind.STRENGTH and decision in (
+            Decision.HOLD,
+            Decision.STEP_BACK,
+        ):
+            held_weeks.add((session.date - previous.start_date).days // 7)
+    if latest is None and ordered:
+        latest = decide(ordered[-1], protocol, baseline=profile.pain.rest, holds_in_a_row=holds)
+    resume = Resume(
+        today=today,
+        kept=tuple(past),
+        stage=stage,
+        done_in_stage=done,
+        rest_days=frozenset(d for d in rest_days if d >= today),
+        strength_hold=len(held_weeks),
+        load_factor=load_factor,
+    )
+    plan = continue_plan(profile, library, protocol, previous=previous, resume=resume)
+    return Replan(latest or Decision.PROGRESS, plan, None)

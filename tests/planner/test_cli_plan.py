@@ -1,0 +1,172 @@
+"""The ``plan`` and ``checkin`` commands end to end, as a physiotherapist runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ALL = sorted(EXAMPLES.glob("*.yaml"))
+
+
+def _red(path: Path) -> bool:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return any((data.get("red_flags") or {}).values()) and not data.get("cleared_by_clinician")
+
+
+def test_examples_cover_what_the_issue_asks():
+    profiles = [yaml.safe_load(p.read_text("utf-8")) for p in ALL]
+    assert len(profiles) >= 7
+    assert (EXAMPLES / "maria-pes-anserine.yaml").exists()
+    assert len({p["condition"] for p in profiles}) == 7
+    assert any(p.get("units") == "mi" for p in profiles)
+    assert any(p.get("cleared_by_clinician") for p in profiles)
+    assert sum(_red(p) for p in ALL) >= 1
+    assert len({p["timezone"] for p in profiles}) >= 6
+    names = " ".join(p.get("name", "") for p in profiles)
+    for accented in ("María José Núñez", "Zoë O'Brien", "François Müller"):
+        assert accented in names
+
+
+@pytest.mark.parametrize("example", ALL, ids=lambda p: p.stem)
+def test_every_example_end_to_end(example, run_cli, tmp_path):
+    out = tmp_path / "out"
+    first = run_cli("plan", example, "--out", out, "--format", "json")
+    assert "Traceback" not in first.stderr
+    if _red(example):
+        assert first.returncode == 3, first.stderr
+        assert "Red flags found" in first.stdout
+        assert (out / "referral.json").is_file() and not (out / "plan.json").exists()
+        referral = json.loads((out / "referral.json").read_text("utf-8"))
+        assert referral["urgency_level"] in {"emergency", "within_24_hours", "within_a_week"}
+        return
+    assert first.returncode == 0, first.stderr
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert plan["schema_version"] == 1
+    for phase in plan["phases"]:
+        # the summary names every phase with its dates
+        assert phase["title"] in first.stdout
+    assert "Sessions per week:" in first.stdout and "week  1" in first.stdout
+    before = (out / "plan.json").read_bytes()
+    second = run_cli("plan", example, "--out", out, "--format", "json")
+    assert second.returncode == 0
+    assert (out / "plan.json").read_bytes() == before, "same input must give the same bytes"
+    elsewhere = tmp_path / "fresh"
+    assert run_cli("plan", example, "--out", elsewhere, "--format", "json").returncode == 0
+    assert (elsewhere / "plan.json").read_bytes() == before
+
+
+def test_invalid_profile_exits_2_and_writes_nothing(run_cli, tmp_path):
+    data = yaml.safe_load((EXAMPLES / "maria-pes-anserine.yaml").read_text("utf-8"))
+    data["pain"]["running"] = 12
+    data["timezone"] = "Mars/Olympus"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    out = tmp_path / "out"
+    result = run_cli("plan", bad, "--out", out, "--format", "json")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "bad.yaml: pain.running: must be between 0 and 10, got 12" in result.stderr
+    assert "bad.yaml: timezone: must be an IANA time zone" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "2026-13-01"], "--start: must be a date written YYYY-MM-DD"),
+        (["--format", "json,docx"], "unknown format(s) docx"),
+    ],
+)
+def test_bad_options_exit_2(run_cli, tmp_path, args, message):
+    out = tmp_path / "out"
+    result = run_cli("plan", EXAMPLES / "maria-pes-anserine.yaml", "--out", out, *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert not out.exists()
+
+
+def test_start_option_and_missing_start_date(run_cli, tmp_path):
+    data = yaml.safe_load((EXAMPLES / "lars-mcl-grade1.yaml").read_text("utf-8"))
+    del data["start_date"]
+    profile = tmp_path / "lars.json"
+    profile.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    out = tmp_path / "out"
+    result = run_cli("plan", profile, "--out", out, "--format", "json", "--start", "2026-02-02")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert plan["start_date"] == "2026-02-02" and plan["phases"][0]["start"] == "2026-02-02"
+    today = run_cli("plan", profile, "--out", tmp_path / "today", "--format", "json")
+    assert today.returncode == 0, today.stderr
+    assert json.loads((tmp_path / "today" / "plan.json").read_text("utf-8"))["start_date"]
+
+
+def test_checkin_replans_and_red_flag_refers(run_cli, tmp_path):
+    profile = EXAMPLES / "maria-pes-anserine.yaml"
+    out = tmp_path / "out"
+    assert run_cli("plan", profile, "--out", out, "--format", "json").returncode == 0
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    runs = [s for s in plan["sessions"] if s["kind"] == "run_walk"]
+    third = next(s for s in runs if s["run_walk"]["stage"] == 2)
+    result = run_cli("checkin", profile, "--out", out, "--date", third["date"],
+                     "--status", "done", "--pain-during", "7")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "go back one step" in result.stdout
+    new = json.loads((out / "plan.json").read_text("utf-8"))
+    assert new["plan_id"] == plan["plan_id"]
+    after = [s for s in new["sessions"] if s["date"] > third["date"]]
+    first_run = next(s for s in after if s["kind"] == "run_walk")
+    assert first_run["run_walk"]["stage"] == 1
+    assert any(s["sequence"] > 0 for s in after)
+    log = (out / "checkins.jsonl").read_text("utf-8").splitlines()
+    assert len(log) == 1 and json.loads(log[0])["pain_during"] == 7
+
+    bad = run_cli("checkin", profile, "--out", out, "--date", third["date"],
+                  "--status", "done", "--pain-during", "11")  # fmt: skip
+    assert bad.returncode == 2 and "--pain-during: must be between 0 and 10, got 11" in bad.stderr
+    assert len((out / "checkins.jsonl").read_text("utf-8").splitlines()) == 1
+
+    flag = run_cli("checkin", profile, "--out", out, "--date", after[0]["date"],
+                   "--status", "done", "--red-flag", "instability")  # fmt: skip
+    assert flag.returncode == 3
+    referral = json.loads((out / "referral.json").read_text("utf-8"))
+    assert referral["findings"][0]["flag"] == "instability"
+
+
+def test_checkin_without_a_plan_exits_2(run_cli, tmp_path):
+    result = run_cli("checkin", EXAMPLES / "maria-pes-anserine.yaml", "--out", tmp_path,
+                     "--date", "2026-03-02", "--status", "done")  # fmt: skip
+    assert result.returncode == 2 and "run rehabplan plan first" in result.stderr
+    assert not (tmp_path / "checkins.jsonl").exists()
+
+
+def test_summary_shows_phase_dates_and_weekly_sessions(run_cli, tmp_path):
+    # María: pes anserine bursitis with running pain 6/10 → careful end of both ranges
+    # (acute 2 of 1–2 weeks, strengthening 5 of 3–5 weeks), from Monday 2 March 2026.
+    result = run_cli("plan", EXAMPLES / "maria-pes-anserine.yaml", "--out", tmp_path / "o",
+                     "--format", "json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Plan for María José Núñez (P-0042): pes anserine bursitis, left knee" in result.stdout
+    assert "Settle the knee      Mon 2 Mar 2026 – Sun 15 Mar 2026  (2 weeks)" in result.stdout
+    assert "Build strength       Mon 16 Mar 2026 – Sun 19 Apr 2026  (5 weeks)" in result.stdout
+    assert "Return to running    Mon 20 Apr 2026 – " in result.stdout
+    # four available days a week → four sessions in every week
+    weeks = [line for line in result.stdout.splitlines() if line.strip().startswith("week")]
+    assert weeks and all(": 4 sessions" in line for line in weeks)
+
+
+def test_checkin_with_an_unknown_session_exits_2(run_cli, tmp_path):
+    profile = EXAMPLES / "maria-pes-anserine.yaml"
+    out = tmp_path / "out"
+    assert run_cli("plan", profile, "--out", out, "--format", "json").returncode == 0
+    before = (out / "plan.json").read_bytes()
+    result = run_cli("checkin", profile, "--out", out, "--date", "2026-03-03",
+                     "--status", "done")  # fmt: skip
+    assert result.returncode == 2 and "no session on 2026-03-03 in the plan" in result.stderr
+    result = run_cli("checkin", profile, "--out", out, "--date", "2026-03-02",
+                     "--status", "done", "--session", "nope@rehabplan")  # fmt: skip
+    assert result.returncode == 2 and "no session with UID nope@rehabplan" in result.stderr
+    assert (out / "plan.json").read_bytes() == before
+    assert not (out / "checkins.jsonl").exists()
