@@ -1,0 +1,241 @@
+"""The printed handout, read back the way a user meets it: PDF text, pages, fonts, tags."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import pikepdf
+import pytest
+
+from rehabplan.errors import InputError
+from rehabplan.vocab import RedFlag
+
+A4 = (595.28, 841.89)
+LETTER = (612.0, 792.0)
+
+# Each red flag must be recognisable in the "stop and contact your clinician" list.
+RED_FLAG_WORDS = {
+    RedFlag.PERSISTENT_PAIN_DESPITE_REST: "not eased after several days of rest",
+    RedFlag.SWELLING_WARMTH_REDNESS: "swells and feels warm",
+    RedFlag.LIMITED_RANGE_OF_MOTION: "cannot fully bend or fully straighten",
+    RedFlag.INSTABILITY: "gives way",
+    RedFlag.PAIN_IN_DAILY_ACTIVITIES: "climbing stairs",
+    RedFlag.LOCKING: "locks",
+    RedFlag.FEVER: "fever",
+    RedFlag.TRAUMA_WITH_IMMEDIATE_SWELLING: "within hours of a fall",
+}
+
+
+def dose_core(ex) -> str:
+    """The numbers a runner must see, written from plan.json fields independently."""
+    if ex.duration_min and not ex.reps:
+        return f"{ex.duration_min} min"
+    if ex.reps:
+        return f"{ex.sets} × {ex.reps}"
+    return f"{ex.sets} × {ex.hold_s} s"
+
+
+def page_sizes(pdf: bytes) -> set[tuple[float, float]]:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return {tuple(round(float(v), 2) for v in page.mediabox[2:]) for page in doc.pages}
+
+
+def font_names(pdf: bytes) -> set[str]:
+    names = set()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            fonts = page.resources.get("/Font", {})
+            for _, font in fonts.items():
+                names.add(str(font.get("/BaseFont", "")))
+    return names
+
+
+def test_every_exercise_name_and_dose_is_printed(berlin_a4, helpers):
+    text = berlin_a4.text
+    for session in berlin_a4.plan.sessions:
+        for ex in session.exercises:
+            assert helpers.squash(ex.name) in text, ex.name
+            assert dose_core(ex) in text, (ex.name, dose_core(ex))
+
+
+def test_home_care_and_all_advice_from_the_plan_are_printed(berlin_a4, helpers):
+    text = berlin_a4.text
+    for advice in berlin_a4.plan.advice:
+        assert helpers.squash(advice.text) in text, advice.topic
+    # The source article's home care, as the patient must read it.
+    assert re.search(r"15 to 20 minutes", text)
+    assert "cloth" in text
+    assert re.search(r"sleeve|bandage", text)
+    assert "higher than your heart" in text
+
+
+def test_red_flag_list_covers_every_flag(berlin_a4):
+    assert "Stop and contact your clinician if" in berlin_a4.text
+    for flag, words in RED_FLAG_WORDS.items():
+        assert words in berlin_a4.text, flag
+
+
+def test_cover_phases_dates_and_run_walk_table(berlin_a4):
+    plan, text = berlin_a4.plan, berlin_a4.text
+    assert plan.patient.name in text
+    assert "Left knee" in text
+    assert "Mon 16 Mar 2026" in text and "Sun 6 Sep 2026" in text
+    for phase in plan.phases:
+        assert phase.title in text
+        for criterion in phase.exit_criteria:
+            assert " ".join(criterion.split()) in text
+    for criterion in plan.return_to_run_criteria:
+        assert " ".join(criterion.split()) in text
+    for stage in plan.run_walk_stages:
+        for d in stage.dates:
+            assert f"{d:%a} {d.day} {d:%b}" in text
+    # Weekly load in the patient's units (km here).
+    first_running = next(w for w in plan.weekly_load if w.run_minutes)
+    assert f"{first_running.run_distance:.1f} km" in text
+
+
+def test_diary_has_a_row_per_session(berlin_a4):
+    plan, text = berlin_a4.plan, berlin_a4.text
+    assert "Pain and exercise diary" in text
+    diary = text[text.index("Pain and exercise diary") :]
+    rows = re.findall(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} · ", diary)
+    assert len(rows) == sum(1 for s in plan.sessions if s.kind.value != "review")
+
+
+def test_footer_page_x_of_y_and_plan_id(berlin_a4):
+    with pikepdf.open(io.BytesIO(berlin_a4.pdf)) as doc:
+        pages = len(doc.pages)
+    assert pages >= 12
+    assert "Page 1 of " + str(pages) in berlin_a4.text
+    assert f"Page {pages} of {pages}" in berlin_a4.text
+    assert berlin_a4.text.count(f"Plan {berlin_a4.plan.plan_id}") == pages
+
+
+def test_feed_qr_and_webcal_link(berlin_a4):
+    assert "webcal://rehab.example/feeds/Tok3n.ics" in berlin_a4.text
+    assert 'alt="QR code' in berlin_a4.html
+
+
+def test_qpdf_check_passes(berlin_a4, new_york_letter_ua, tmp_path, helpers):
+    qpdf = helpers.tool("qpdf")
+    for name, pdf in (("a4", berlin_a4.pdf), ("ua", new_york_letter_ua.pdf)):
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(pdf)
+        result = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_paper_sizes(berlin_a4, new_york_letter_ua):
+    assert page_sizes(berlin_a4.pdf) == {A4}
+    assert page_sizes(new_york_letter_ua.pdf) == {LETTER}
+
+
+def test_shipped_font_is_embedded_not_system_fonts(berlin_a4, new_york_letter_ua):
+    for pdf in (berlin_a4.pdf, new_york_letter_ua.pdf):
+        names = font_names(pdf)
+        assert names, "no fonts found"
+        assert all("Rehab-Sans" in n for n in names), names
+        assert not any("DejaVu" in n or "Liberation" in n for n in names)
+
+
+def test_pdf_ua_is_tagged_with_language_and_title(new_york_letter_ua):
+    with pikepdf.open(io.BytesIO(new_york_letter_ua.pdf)) as doc:
+        root = doc.Root
+        assert "/StructTreeRoot" in root
+        assert bool(root.MarkInfo.Marked)
+        assert str(root.Lang) == "en-US"
+        with doc.open_metadata() as meta:
+            assert "knee rehabilitation plan" in meta.get("dc:title", "").lower()
+    assert 'alt="Drawing of the' in new_york_letter_ua.html
+
+
+def test_miles_for_a_runner_who_counts_in_miles(new_york_letter_ua):
+    assert re.search(r"\d+\.\d mi\b", new_york_letter_ua.text)
+    assert " km" not in new_york_letter_ua.text.replace("600 to 800 km", "")
+
+
+def test_awkward_name_and_notes_render(awkward_a4, helpers):
+    text = awkward_a4.text
+    assert "O'Brien-Núñez, Jr.; “Ça va”" in text
+    assert "Łódź" in text
+    assert "naïve café, 5 × 30 s; back\\slash" in text
+
+
+def test_unknown_pdf_variant_is_an_input_error(berlin_plan, helpers):
+    from rehabplan.export.pdf import render_pdf
+
+    with pytest.raises(InputError, match="pdf/ua-1"):
+        render_pdf("<html><body>x</body></html>", helpers.options(pdf_variant="pdf/zz"))
+
+
+def test_html_stands_on_its_own(berlin_a4):
+    html = berlin_a4.html
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="de">' in html
+    assert "<title>" in html and "<style>" in html
+    urls = re.findall(r"url\('(file://[^']+)'\)", html)
+    assert len(urls) == 3
+    from urllib.parse import unquote, urlparse
+
+    for url in urls:
+        assert urlparse(url).scheme == "file"
+        with open(unquote(urlparse(url).path), "rb") as fh:
+            assert fh.read(4) in (b"\x00\x01\x00\x00", b"true")
+    assert "<link" not in html  # nothing else to fetch
+
+
+def test_clinic_file_on_cover(berlin_plan, tmp_path, helpers):
+    from rehabplan.export.html import handout_html
+    from rehabplan.library import default_library
+
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"/>')
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(
+        "name: Riverside Sports Physio\naddress: [12 Quay Street, Dublin]\n"
+        "phone: '+353 1 555 0100'\nemail: desk@riverside.example\nlogo: logo.svg\n"
+    )
+    html = handout_html(berlin_plan, default_library(), helpers.options(clinic_file=clinic))
+    assert "Riverside Sports Physio" in html and "12 Quay Street" in html
+    assert "+353 1 555 0100" in html and 'src="data:image/svg+xml;base64,' in html
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ("address: [x]\n", "name"),
+        ("name: A\nfax: 123\n", "fax"),
+        ("name: A\nlogo: missing.png\n", "logo"),
+        ("name: A\nlogo: logo.gif\n", "logo"),
+    ],
+)
+def test_bad_clinic_file_names_file_and_field(berlin_plan, tmp_path, helpers, content, field):
+    from rehabplan.export.html import handout_html
+    from rehabplan.library import default_library
+
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(content)
+    with pytest.raises(InputError) as err:
+        handout_html(berlin_plan, default_library(), helpers.options(clinic_file=clinic))
+    problem = err.value.problems[0]
+    assert problem.source.endswith("clinic.yaml") and problem.field == field
+
+
+def test_referral_letter(tmp_path, helpers):
+    from rehabplan.export.html import referral_html
+    from rehabplan.export.pdf import render_pdf
+    from rehabplan.profile_io import read_profile
+    from rehabplan.screening import referral_for, screen
+
+    profile = read_profile(helpers.plan_for.__globals__["EXAMPLES"] / "tomas-red-flags.yaml")
+    referral = referral_for(profile, screen(profile))
+    text = helpers.pdf_text(
+        render_pdf(referral_html(referral, helpers.options()), helpers.options()), tmp_path
+    )
+    for finding in referral.findings:
+        assert helpers.squash(finding["finding"]) in text
+    assert helpers.squash(referral.see) in text
+    assert helpers.squash(referral.urgency) in text
+    assert "Your exercises" not in text and "Page 1 of 1" in text
