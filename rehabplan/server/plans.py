@@ -1,0 +1,325 @@
+"""What the web app does to a patient's plan: create, re-generate, check in, stop.
+
+The HTTP handlers stay thin; this module combines the pure core (screening, planner,
+progression, exporters) with the store, and is the only place that decides what a stored
+version contains. Every write is compare-and-set on the patient's version and retried with
+fresh data when another process got there first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rehabplan.library import Library, default_library
+from rehabplan.models.plan import Plan, Referral, Session
+from rehabplan.models.profile import Profile
+from rehabplan.models.protocol import Protocol
+from rehabplan.pipeline import ExportOptions
+from rehabplan.protocol import default_protocol
+from rehabplan.store import Conflict, NewVersion, Store
+from rehabplan.tokens import checkin_token, new_token, token_hash
+from rehabplan.vocab import SessionKind
+
+CHECKIN_PLACEHOLDER = "https://checkin.rehabplan.invalid/c/CHECKIN-TOKEN"
+"""Rendered into every stored feed where the check-in link goes; the feed handler replaces
+it with the real link (host of the request + token derived from the feed token), so that no
+token is ever stored in clear text, not even inside the cached calendar."""
+
+RETRIES = 8
+
+# How a version came about (plans.decision): the first plan, a clinician's re-generation,
+# or the progression decision of a check-in (progress, hold, step_back, stop).
+CREATED = "created"
+REGENERATED = "regenerated"
+FRESH_STARTS = (CREATED, REGENERATED)
+
+
+@dataclass(frozen=True)
+class Core:
+    """The data every plan is made from; loaded once per process."""
+
+    library: Library
+    protocol: Protocol
+
+    @classmethod
+    def default(cls) -> Core:
+        return cls(default_library(), default_protocol())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    """active, stopped or referred."""
+    plan: Plan | None
+    referral: Referral | None
+    feed_token: str | None = None
+    """Only when this call issued a new feed link: shown once, never stored."""
+    decision: str | None = None
+
+
+def local_today(profile: Profile, now: dt.datetime | None = None) -> dt.date:
+    """Today's date where the runner lives (the clock is read here, at the edge)."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.astimezone(profile.zone).date()
+
+
+def profile_json(profile: Profile) -> str:
+    """The profile as stored: the same fields and spellings a profile file uses."""
+    data = profile.model_dump(mode="json", exclude_none=True)
+    data["availability"]["time"] = data["availability"]["time"][:5]  # HH:MM, as in files
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def load_profile(row: Any) -> Profile:
+    return Profile.model_validate(json.loads(row.profile_json))
+
+
+def load_plan(version_row: Any) -> Plan | None:
+    if version_row is None or version_row.plan_json is None:
+        return None
+    return Plan.model_validate_json(version_row.plan_json)
+
+
+def load_referral(version_row: Any) -> Referral | None:
+    if version_row is None or version_row.referral_json is None:
+        return None
+    return Referral.model_validate_json(version_row.referral_json)
+
+
+def feed_ics(plan: Plan, include_details: bool) -> bytes:
+    from rehabplan.export.ics import plan_to_ics
+
+    options = ExportOptions(ics_include_details=include_details, checkin_url=CHECKIN_PLACEHOLDER)
+    return plan_to_ics(plan, options)
+
+
+def stopped_feed_ics(plan: Plan, include_details: bool, stop_uid: str) -> bytes:
+    """The feed of a stopped plan, with the pause event titled in words the runner notices.
+
+    Exporters title review events generically ("progress review"); this one event must say
+    that the programme is paused, so its SUMMARY is set from the session's own title.
+    """
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(feed_ics(plan, include_details))
+    title = next(s.title for s in plan.sessions if s.uid == stop_uid)
+    for event in calendar.walk("VEVENT"):
+        if str(event.get("UID")) == stop_uid:
+            event.pop("SUMMARY", None)
+            event.add("summary", title)
+    return calendar.to_ical()
+
+
+def _version_for(
+    profile: Profile, core: Core, previous: Plan | None, include_details: bool, decision: str
+) -> tuple[NewVersion, Plan | None, Referral | None]:
+    from rehabplan.planner import build_plan
+    from rehabplan.screening import referral_for, screen
+
+    result = screen(profile)
+    if result.refer:
+        referral = referral_for(profile, result)
+        return (
+            NewVersion("referred", referral_json=referral.to_json(), decision=decision),
+            None,
+            referral,
+        )
+    plan = build_plan(profile, core.library, core.protocol, previous=previous)
+    ics = feed_ics(plan, include_details)
+    return NewVersion("active", plan_json=plan.to_json(), ics=ics, decision=decision), plan, None
+
+
+def issue_links(store: Store, patient_pk: int) -> str:
+    """New feed token (and its derived check-in token); the old ones stop working at once."""
+    token = new_token()
+    store.replace_tokens(
+        patient_pk, {"feed": token_hash(token), "checkin": token_hash(checkin_token(token))}
+    )
+    return token
+
+
+def create_patient(
+    store: Store,
+    profile: Profile,
+    core: Core,
+    *,
+    owner_id: int | None,
+    include_details: bool,
+) -> tuple[int, Outcome]:
+    """Save a new patient with a plan (and a feed link) or a referral. Raises Duplicate."""
+    version, plan, referral = _version_for(profile, core, None, include_details, CREATED)
+    pk = store.create_patient(
+        profile.patient_id,
+        profile_json(profile),
+        version,
+        owner_id=owner_id,
+        include_details=include_details,
+    )
+    token = issue_links(store, pk) if plan is not None else None
+    return pk, Outcome(version.status, plan, referral, token, CREATED)
+
+
+def regenerate(
+    store: Store, patient_pk: int, profile: Profile, core: Core, *, include_details: bool
+) -> Outcome:
+    """Make the plan again from the (possibly edited) profile, keeping UIDs where sessions stay.
+
+    Check-ins logged before a re-generation stay in the history but no longer steer the plan:
+    the clinician has just reassessed the runner, and the new profile says where they are.
+    """
+    for _ in range(RETRIES):
+        current = store.current_version(patient_pk)
+        expected = current.version if current is not None else 0
+        previous = load_plan(current)
+        version, plan, referral = _version_for(
+            profile, core, previous, include_details, REGENERATED
+        )
+        if referral is not None and previous is not None:
+            # A subscribed calendar must not keep showing sessions the runner should no
+            # longer do: keep what was done, replace the rest with the pause event.
+            paused = stopped_plan(previous, local_today(profile))
+            version = NewVersion(
+                "referred",
+                plan_json=paused.to_json(),
+                referral_json=referral.to_json(),
+                ics=stopped_feed_ics(paused, include_details, paused.sessions[-1].uid),
+                decision=REGENERATED,
+            )
+        try:
+            store.save_version(
+                patient_pk,
+                expected,
+                version,
+                profile_json=profile_json(profile),
+                include_details=include_details,
+            )
+        except Conflict:
+            continue
+        token = None
+        if plan is not None and "feed" not in store.live_token_kinds(patient_pk):
+            token = issue_links(store, patient_pk)
+        return Outcome(version.status, plan, referral, token, REGENERATED)
+    raise Conflict("the plan kept changing while it was being re-generated; try again")
+
+
+def stopped_plan(plan: Plan, today: dt.date) -> Plan:
+    """The plan after a red flag: what was done stays, the rest is replaced by one event.
+
+    Calendar clients delete events that leave a feed, so every future session (and every
+    phase that had not started yet) disappears;
+    a single neutral "see your clinician" event on ``today`` tells the runner why, in the
+    calendar they actually look at.
+    """
+    past = [s for s in plan.sessions if s.date < today]
+    start_time = plan.sessions[0].start_time if plan.sessions else "09:00"
+    phase = past[-1].phase if past else plan.phases[0].key
+    digest = hashlib.sha256(f"stop|{plan.patient_id}|{today.isoformat()}".encode()).hexdigest()
+    stop = Session(
+        uid=f"{digest[:20]}@rehabplan",
+        date=today,
+        start_time=start_time,
+        duration_min=15,
+        phase=phase,
+        kind=SessionKind.REVIEW,
+        title="Programme paused: contact your clinician",
+        notes=[
+            "You reported a warning sign, so the exercise programme has stopped.",
+            "Do not run or train the knee until a doctor or your physiotherapist has seen it.",
+        ],
+    )
+    phases = [p for p in plan.phases if p.start <= today]  # no "new phase" markers ahead
+    return plan.model_copy(update={"sessions": [*past, stop], "phases": phases})
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    decision: str
+    plan: Plan | None
+    referral: Referral | None
+    replan_from: dt.date
+
+
+def record_checkin(
+    store: Store,
+    patient_pk: int,
+    entry: Any,
+    core: Core,
+    *,
+    now: dt.datetime | None = None,
+) -> CheckinResult:
+    """Store one check-in and the re-planned version it leads to, in one transaction.
+
+    The plan is re-made from the later of the runner's local today and the day after the
+    reported session: the reported session is then part of the history the rules read, and
+    nothing before today moves.
+    """
+    from rehabplan.progression import CheckIn, Decision, replan
+
+    assert isinstance(entry, CheckIn)
+    for _ in range(RETRIES):
+        patient = store.patient_by_pk(patient_pk)
+        current = store.current_version(patient_pk)
+        previous = load_plan(current)
+        if patient is None or previous is None or patient.status != "active":
+            raise PlanNotActive()
+        profile = load_profile(patient)
+        today = local_today(profile, now)
+        replan_from = max(today, entry.date + dt.timedelta(days=1))
+        history = [CheckIn.model_validate_json(r.data_json) for r in _steering(store, patient_pk)]
+        result = replan(
+            profile, core.library, core.protocol, previous, [*history, entry], replan_from
+        )
+        checkin_row = {
+            "session_uid": entry.session_uid,
+            "session_date": entry.date,
+            "data_json": entry.model_dump_json(),
+            "decision": result.decision.value,
+        }
+        if result.decision is Decision.STOP:
+            plan = stopped_plan(previous, today)
+            version = NewVersion(
+                "stopped",
+                plan_json=plan.to_json(),
+                referral_json=result.referral.to_json() if result.referral else None,
+                ics=stopped_feed_ics(plan, patient.ics_include_details, plan.sessions[-1].uid),
+                decision=result.decision.value,
+            )
+        else:
+            assert result.plan is not None
+            plan = result.plan
+            version = NewVersion(
+                "active",
+                plan_json=plan.to_json(),
+                ics=feed_ics(plan, patient.ics_include_details),
+                decision=result.decision.value,
+            )
+        try:
+            store.save_version(patient_pk, current.version, version, checkin=checkin_row)
+        except Conflict:
+            continue
+        return CheckinResult(result.decision.value, plan, result.referral, replan_from)
+    raise Conflict("the plan kept changing while the check-in was saved; try again")
+
+
+class PlanNotActive(Exception):
+    """The plan is stopped or was never started (referral): no check-ins are taken."""
+
+
+def _steering(store: Store, patient_pk: int) -> list[Any]:
+    """Check-ins made since the plan was last created or re-generated by a clinician."""
+    versions = store.versions(patient_pk)
+    base = max((v.version for v in versions if v.decision in FRESH_STARTS), default=0)
+    return [r for r in store.checkins(patient_pk) if r.plan_version > base]
+
+
+def checkin_history(store: Store, patient_pk: int) -> list[dict[str, Any]]:
+    """Every check-in with its decision, oldest first, for the clinician's table and chart."""
+    out = []
+    for row in store.checkins(patient_pk):
+        data = json.loads(row.data_json)
+        out.append({**data, "decision": row.decision, "logged_at": row.created_at})
+    return out
