@@ -1,0 +1,159 @@
+"""``rehabplan batch``: handouts for a whole clinic list (CSV or JSONL), locally or on Dask."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rehabplan.cli import fail, reports_input_errors
+from rehabplan.errors import EXIT_INVALID
+
+EXIT_INTERRUPTED = 130
+
+
+@click.command()
+@click.argument("patients", metavar="PATIENTS", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for one sub-folder per patient and batch-report.json (created if missing). "
+    "With --scheduler it must be a path every Dask worker can write to.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes on this machine (default: all cores).",
+)
+@click.option(
+    "--formats",
+    "--format",
+    "formats",
+    default="pdf,ics,json",
+    show_default=True,
+    help="Comma-separated outputs per patient: pdf, ics, json, html.",
+)
+@click.option(
+    "--start",
+    metavar="YYYY-MM-DD",
+    help="First day for rows without a start_date (default: today in the patient's time zone).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs rehabplan[cluster]).",
+)
+@click.option(
+    "--force", is_flag=True, help="Regenerate every patient, even those unchanged since last run."
+)
+@click.option(
+    "--recycle-after",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Replace each worker process after about this many patients (keeps memory flat).",
+)
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--pdf-variant", metavar="VARIANT", help="e.g. pdf/ua-1 for tagged, accessible PDFs.")
+@click.option(
+    "--clinic",
+    "clinic_file",
+    type=click.Path(path_type=Path),
+    help="YAML with the clinic's name, contact lines and logo for the handouts.",
+)
+@click.option(
+    "--ics-details",
+    is_flag=True,
+    help="Put patients' names and conditions in calendar events (off by default).",
+)
+@click.option(
+    "--alarm-minutes",
+    type=click.IntRange(0, 10080),
+    default=30,
+    show_default=True,
+    help="Calendar reminder this many minutes before each session.",
+)
+@click.option("--no-alarm", is_flag=True, help="No calendar reminders.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output (the summary is printed).")
+@reports_input_errors
+def batch(
+    patients: Path,
+    out_dir: Path,
+    jobs: int | None,
+    formats: str,
+    start: str | None,
+    scheduler: str | None,
+    force: bool,
+    recycle_after: int,
+    paper: str,
+    pdf_variant: str | None,
+    clinic_file: Path | None,
+    ics_details: bool,
+    alarm_minutes: int,
+    no_alarm: bool,
+    quiet: bool,
+) -> None:
+    """Make plans and handouts for every patient in PATIENTS (CSV or JSONL).
+
+    Each patient gets OUT/<patient_id>/ with handout.pdf, plan.ics and plan.json (a
+    referral letter instead for red flags); OUT/batch-report.json lists every row. A bad
+    row is reported and never stops the others. Running the same command again after an
+    interruption finishes the rest and skips patients whose input has not changed.
+
+    \b
+    Exit codes: 0 every row done or referred; 1 some rows failed (or interrupted);
+    2 the file cannot be read (nothing written).
+    """
+    from rehabplan.batch.driver import BatchSettings, run_batch
+    from rehabplan.batch.runner import default_jobs
+    from rehabplan.cli._common import check_exporters, parse_date
+    from rehabplan.pipeline import ExportOptions, parse_formats
+
+    wanted = parse_formats(formats)
+    check_exporters(wanted)
+    if clinic_file is not None and not clinic_file.is_file():
+        fail(f"--clinic {clinic_file}: file not found")
+    if scheduler:
+        from importlib.util import find_spec
+
+        if find_spec("distributed") is None:
+            fail("--scheduler needs Dask: pip install 'rehabplan[cluster]'")
+    settings = BatchSettings(
+        patients=patients,
+        out_dir=out_dir,
+        formats=wanted,
+        options=ExportOptions(
+            paper=paper,  # type: ignore[arg-type]
+            pdf_variant=pdf_variant,
+            clinic_file=clinic_file.resolve() if clinic_file else None,  # same on every worker
+            ics_include_details=ics_details,
+            ics_alarm_minutes=None if no_alarm else alarm_minutes,
+        ),
+        jobs=jobs or default_jobs(),
+        start=parse_date(start, "--start"),
+        force=force,
+        recycle_after=recycle_after,
+        scheduler=scheduler,
+        progress=not quiet,
+    )
+
+    def warn(message: str) -> None:
+        click.secho(f"warning: {message}", err=True, fg="yellow")
+
+    try:
+        report = run_batch(settings, warn=warn)
+    except OSError as e:  # scheduler unreachable, output folder not writable
+        fail(str(e), EXIT_INVALID)
+    click.echo(report.summary())
+    if report.interrupted:
+        click.echo(
+            "Interrupted: finished patients are kept; run the same command again to finish "
+            "the rest.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(report.exit_code())
