@@ -94,7 +94,10 @@ def why_excluded(
 
 
 def load_library(root: Path | None = None) -> Library:
-    """Read and validate every exercise file under ``root``; raise InputError listing all problems."""
+    """Read and validate every exercise file under ``root``.
+
+    Raises InputError listing all problems, so an editor fixes a library in one pass.
+    """
     root = Path(root) if root is not None else exercises_dir()
     if not root.is_dir():
         raise InputError([Problem(str(root), "", "is not a directory")])
@@ -122,7 +125,9 @@ def load_library(root: Path | None = None) -> Library:
             )
         if ex.id in first_seen:
             problems.append(
-                Problem(source, "id", f"duplicate id {ex.id!r}, already used by {first_seen[ex.id]}")
+                Problem(
+                    source, "id", f"duplicate id {ex.id!r}, already used by {first_seen[ex.id]}"
+                )
             )
             continue
         if not (root / "illustrations" / ex.illustration).is_file():

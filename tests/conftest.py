@@ -32,7 +32,9 @@ def protocol():
 def run_cli(tmp_path):
     """Run the real ``rehabplan`` command in a subprocess, as a user would."""
 
-    def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, cwd: Path | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_COLOR": "1", "COLUMNS": "200"}
         return subprocess.run(
             [sys.executable, "-m", "rehabplan", *map(str, args)],

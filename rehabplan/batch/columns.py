@@ -56,7 +56,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("baseline_weekly_km", "Weekly distance before the injury (in `units`)", "30"),
     Column("goal_weekly_km", "Weekly distance to return to (in `units`)", "35", True),
     Column("units", "km or mi", "km"),
-    Column("language", "Preferred language, ISO 639-1 (recorded; handouts are in English for now)", "es"),
+    Column(
+        "language",
+        "Preferred language, ISO 639-1 (recorded; handouts are in English for now)",
+        "es",
+    ),
 )
 
 _SCALARS = (

@@ -1,1 +1,1 @@
-"""Typed models for the data files (exercises, protocol), the input (profile) and the output (plan)."""
+"""Typed models: data files (exercises, protocol), input (profile) and output (plan)."""

@@ -170,5 +170,7 @@ class Protocol(Strict):
         used = {key for spec in self.factors.values() for key in spec.advice}
         unknown = sorted((used | set(self.education)) - set(self.advice))
         if unknown:
-            raise ValueError(f"factors/education refer to advice not defined under advice: {unknown}")
+            raise ValueError(
+                f"factors/education refer to advice not defined under advice: {unknown}"
+            )
         return self

@@ -108,7 +108,8 @@ def test_help_does_not_import_weasyprint(run_cli):
         "sys.argv = ['rehabplan', '--help']\n"
         "try:\n    runpy.run_module('rehabplan', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('weasyprint', 'jinja2', 'icalendar', 'pydantic') if m in sys.modules]\n"
+        "heavy = [m for m in ('weasyprint', 'jinja2', 'icalendar', 'pydantic')\n"
+        "         if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     import subprocess

@@ -124,8 +124,17 @@ def test_a_patient_with_no_equipment_still_has_options(library, protocol, condit
 @pytest.mark.parametrize("phase", [Phase.ACUTE, Phase.STRENGTHENING])
 def test_mcl_sprains_never_get_sideways_knee_stress_early(library, protocol, condition, phase):
     """Valgus stress (lateral bounds, Copenhagen planks) waits until the ligament is stable."""
-    everything = frozenset(HOUSEHOLD) | {"band", "dumbbells", "kettlebell", "gym", "foam_roller",
-                                         "balance_pad", "bike", "pool", "elliptical"}
+    everything = frozenset(HOUSEHOLD) | {
+        "band",
+        "dumbbells",
+        "kettlebell",
+        "gym",
+        "foam_roller",
+        "balance_pad",
+        "bike",
+        "pool",
+        "elliptical",
+    }
     restrictions = protocol.conditions[condition].restrictions
     for ex in library:
         if {Tag.VALGUS_STRESS, Tag.PIVOTING} & set(ex.tags) and phase in ex.phases:

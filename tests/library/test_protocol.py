@@ -8,13 +8,16 @@ import pytest
 import yaml
 
 from rehabplan.errors import InputError
-from rehabplan.protocol import load_protocol
 from rehabplan.paths import protocol_file
+from rehabplan.protocol import load_protocol
 from rehabplan.vocab import Condition, Phase
 
 
 def test_phase_ranges_follow_the_source_article(protocol):
-    assert (protocol.phases[Phase.ACUTE].weeks.min, protocol.phases[Phase.ACUTE].weeks.max) == (1, 2)
+    assert (protocol.phases[Phase.ACUTE].weeks.min, protocol.phases[Phase.ACUTE].weeks.max) == (
+        1,
+        2,
+    )
     strengthening = protocol.phases[Phase.STRENGTHENING].weeks
     assert (strengthening.min, strengthening.max) == (2, 6)
 
@@ -28,11 +31,18 @@ def test_every_condition_has_adjustments(protocol):
 
 def test_condition_durations_match_the_reference_table(protocol):
     c = protocol.conditions
-    assert (c[Condition.MCL_SPRAIN_GRADE_2].acute_weeks.min, c[Condition.MCL_SPRAIN_GRADE_2].acute_weeks.max) == (2, 2)
-    assert (c[Condition.MCL_SPRAIN_GRADE_1].strengthening_weeks.min,
-            c[Condition.MCL_SPRAIN_GRADE_1].strengthening_weeks.max) == (2, 3)
-    assert (c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.min,
-            c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.max) == (3, 5)
+    assert (
+        c[Condition.MCL_SPRAIN_GRADE_2].acute_weeks.min,
+        c[Condition.MCL_SPRAIN_GRADE_2].acute_weeks.max,
+    ) == (2, 2)
+    assert (
+        c[Condition.MCL_SPRAIN_GRADE_1].strengthening_weeks.min,
+        c[Condition.MCL_SPRAIN_GRADE_1].strengthening_weeks.max,
+    ) == (2, 3)
+    assert (
+        c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.min,
+        c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.max,
+    ) == (3, 5)
     assert c[Condition.MEDIAL_KNEE_OSTEOARTHRITIS].walk_weeks_before_running > 0  # fmt: skip
 
 
