@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from rehabplan.cli import fail, reports_input_errors
+from rehabplan.cli.options import export_options, export_settings
 from rehabplan.errors import EXIT_INVALID
 
 EXIT_INTERRUPTED = 130
@@ -57,27 +58,7 @@ EXIT_INTERRUPTED = 130
     show_default=True,
     help="Replace each worker process after about this many patients (keeps memory flat).",
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
-@click.option("--pdf-variant", metavar="VARIANT", help="e.g. pdf/ua-1 for tagged, accessible PDFs.")
-@click.option(
-    "--clinic",
-    "clinic_file",
-    type=click.Path(path_type=Path),
-    help="YAML with the clinic's name, contact lines and logo for the handouts.",
-)
-@click.option(
-    "--ics-details",
-    is_flag=True,
-    help="Put patients' names and conditions in calendar events (off by default).",
-)
-@click.option(
-    "--alarm-minutes",
-    type=click.IntRange(0, 10080),
-    default=30,
-    show_default=True,
-    help="Calendar reminder this many minutes before each session.",
-)
-@click.option("--no-alarm", is_flag=True, help="No calendar reminders.")
+@export_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress output (the summary is printed).")
 @reports_input_errors
 def batch(
@@ -89,13 +70,8 @@ def batch(
     scheduler: str | None,
     force: bool,
     recycle_after: int,
-    paper: str,
-    pdf_variant: str | None,
-    clinic_file: Path | None,
-    ics_details: bool,
-    alarm_minutes: int,
-    no_alarm: bool,
     quiet: bool,
+    **export: object,
 ) -> None:
     """Make plans and handouts for every patient in PATIENTS (CSV or JSONL).
 
@@ -111,12 +87,10 @@ def batch(
     from rehabplan.batch.driver import BatchSettings, run_batch
     from rehabplan.batch.runner import default_jobs
     from rehabplan.cli._common import check_exporters, parse_date
-    from rehabplan.pipeline import ExportOptions, parse_formats
+    from rehabplan.pipeline import parse_formats
 
     wanted = parse_formats(formats)
     check_exporters(wanted)
-    if clinic_file is not None and not clinic_file.is_file():
-        fail(f"--clinic {clinic_file}: file not found")
     if scheduler:
         from importlib.util import find_spec
 
@@ -126,13 +100,7 @@ def batch(
         patients=patients,
         out_dir=out_dir,
         formats=wanted,
-        options=ExportOptions(
-            paper=paper,  # type: ignore[arg-type]
-            pdf_variant=pdf_variant,
-            clinic_file=clinic_file.resolve() if clinic_file else None,  # same on every worker
-            ics_include_details=ics_details,
-            ics_alarm_minutes=None if no_alarm else alarm_minutes,
-        ),
+        options=export_settings(**export),  # type: ignore[arg-type]
         jobs=jobs or default_jobs(),
         start=parse_date(start, "--start"),
         force=force,

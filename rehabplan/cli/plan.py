@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from rehabplan.cli import reports_input_errors
+from rehabplan.cli.options import export_options, export_settings
 from rehabplan.errors import EXIT_RED_FLAGS
 
 
@@ -35,41 +36,14 @@ from rehabplan.errors import EXIT_RED_FLAGS
     show_default=True,
     help="Comma-separated outputs: pdf, ics, json, html.",
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
-@click.option(
-    "--pdf-variant", metavar="VARIANT", help="e.g. pdf/ua-1 for a tagged, accessible PDF."
-)
-@click.option(
-    "--clinic",
-    "clinic_file",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="YAML with the clinic's name, contact lines and logo for the handout.",
-)
-@click.option(
-    "--ics-details",
-    is_flag=True,
-    help="Put the patient's name and condition in calendar events (off by default).",
-)
-@click.option(
-    "--alarm-minutes",
-    type=click.IntRange(0, 10080),
-    default=30,
-    show_default=True,
-    help="Calendar reminder this many minutes before each session.",
-)
-@click.option("--no-alarm", is_flag=True, help="No calendar reminders.")
+@export_options
 @reports_input_errors
 def plan(
     profile_path: Path,
     out_dir: Path,
     start: str | None,
     formats: str,
-    paper: str,
-    pdf_variant: str | None,
-    clinic_file: Path | None,
-    ics_details: bool,
-    alarm_minutes: int,
-    no_alarm: bool,
+    **export: object,
 ) -> None:
     """Make a personalised, dated plan from one runner's PROFILE (YAML or JSON).
 
@@ -83,7 +57,7 @@ def plan(
         plan_summary,
         referral_summary,
     )
-    from rehabplan.pipeline import ExportOptions, parse_formats, run
+    from rehabplan.pipeline import parse_formats, run
     from rehabplan.profile_io import read_profile
 
     wanted = parse_formats(formats)
@@ -93,13 +67,7 @@ def plan(
     if start_date is None and profile.start_date is None:
         # The only clock in planning: "today" where the runner lives.
         start_date = dt.datetime.now(profile.zone).date()
-    options = ExportOptions(
-        paper=paper,  # type: ignore[arg-type]
-        pdf_variant=pdf_variant,
-        clinic_file=clinic_file,
-        ics_include_details=ics_details,
-        ics_alarm_minutes=None if no_alarm else alarm_minutes,
-    )
+    options = export_settings(**export)  # type: ignore[arg-type]
     outcome = run(profile, out_dir, formats=wanted, start=start_date, options=options)
     if outcome.status == "referred" and outcome.referral is not None:
         click.echo(referral_summary(outcome.referral, outcome.files))

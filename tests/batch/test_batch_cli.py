@@ -264,3 +264,29 @@ def test_full_outputs_pdf_ics_json(tmp_path, bx):
         [pdftotext, str(referred / "referral.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Tomás Ruiz" in letter
+
+
+def test_clinic_branding_reaches_every_handout_and_a_missing_file_is_refused(tmp_path, bx):
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None or not bx.have_exporters():
+        pytest.skip("needs pdftotext (apt-get install poppler-utils) and WeasyPrint")
+    (tmp_path / "clinic.yaml").write_text(
+        "name: Clínica Río Sport\naddress: [Calle Mayor 1, 28013 Madrid]\n"
+        'phone: "+34 910 000 000"\n',
+        encoding="utf-8",
+    )
+    bx.write_csv(tmp_path / "p.csv", [bx.row(patient_id="C-1")])
+
+    missing = bx.run("p.csv", "--out", "out", "--clinic", "nope.yaml", cwd=tmp_path)
+    assert missing.returncode == EXIT_INVALID
+    assert "nope.yaml" in missing.stderr
+    assert not (tmp_path / "out").exists()
+
+    proc = bx.run("p.csv", "--out", "out", "--formats", "pdf", "--clinic", "clinic.yaml",
+                  cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == EXIT_OK, proc.stdout + proc.stderr
+    text = subprocess.run(
+        [pdftotext, str(tmp_path / "out" / "C-1" / "handout.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Clínica Río Sport" in text and "28013 Madrid" in text
