@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_PROFILE ?= examples/maria-pes-anserine.yaml
 DEMO_OUT ?= build/demo
 
-.PHONY: demo test bench lint clean syslibs test-tools
+.PHONY: demo test bench lint clean syslibs test-tools bench-tools
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rehabplan needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -31,12 +31,16 @@ syslibs:
 # Tools the tests drive as a user would: pdftotext/pdftoppm (poppler-utils), qpdf, Chromium.
 # Installed with apt when missing and we may (root, apt-get present); otherwise those tests skip.
 TEST_TOOLS := pdftotext:poppler-utils qpdf:qpdf chromium:chromium
-test-tools:
-	@missing=""; for pair in $(TEST_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
-	  command -v $$cmd >/dev/null || missing="$$missing $$pkg"; done; \
+# The feed benchmark compares against nginx and loads both with wrk.
+BENCH_TOOLS := nginx:nginx wrk:wrk
+test-tools: TOOLS = $(TEST_TOOLS)
+bench-tools: TOOLS = $(BENCH_TOOLS)
+test-tools bench-tools:
+	@missing=""; for pair in $(TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing test tools:$$missing"; \
+	    echo "installing$$missing"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 	      || echo "warning: could not install$$missing; tests that need them will skip"; \
 	  else echo "note: missing$$missing (apt-get install$$missing); tests that need them will skip"; fi; \
@@ -51,7 +55,7 @@ demo: $(VENV)/.installed syslibs
 test: $(VENV)/.installed-test syslibs test-tools
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed-test syslibs
+bench: $(VENV)/.installed-test syslibs test-tools bench-tools
 	$(BIN)/python benchmarks/bench_handout.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_feeds.py
