@@ -114,3 +114,14 @@ def test_documented_columns_match_what_is_read_and_what_is_required():
     for section, model in nested.items():
         expected |= {f"{section}_{n}" for n, f in model.model_fields.items() if f.is_required()}
     assert required == expected
+
+
+def test_readme_documents_every_csv_column():
+    """Clinics build their exports from the README's table: it must not fall behind the code."""
+    from pathlib import Path
+
+    from rehabplan.batch.columns import COLUMNS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [c.name for c in COLUMNS if f"| `{c.name}` |" not in readme]
+    assert not missing, f"README.md's CSV table lacks: {missing}"
