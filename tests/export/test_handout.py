@@ -104,6 +104,17 @@ def test_diary_has_a_row_per_session(berlin_a4):
     assert len(rows) == sum(1 for s in plan.sessions if s.kind.value != "review")
 
 
+def test_list_markers_are_printed(berlin_a4, helpers):
+    from html import unescape
+
+    # pdf.py renders with a lean user-agent stylesheet; numbers and bullets must survive.
+    text = berlin_a4.text
+    first_card = berlin_a4.html.split('<article class="card">', 2)[1]
+    first_step = re.search(r"<ol><li>([^<]+)</li>", first_card).group(1)
+    assert "1. " + helpers.squash(unescape(first_step)) in text
+    assert "• " in text
+
+
 def test_footer_page_x_of_y_and_plan_id(berlin_a4):
     with pikepdf.open(io.BytesIO(berlin_a4.pdf)) as doc:
         pages = len(doc.pages)
