@@ -39,7 +39,13 @@ def _clinic(options) -> Clinic | None:
 
 
 def _lang(language: str) -> str:
-    return language or "en"
+    """The language the handout is written in, for screen readers and PDF/UA.
+
+    Handouts are written in English for now, so a German speaker's handout is still
+    declared ``en`` (a screen reader would otherwise read English words with German
+    pronunciation); an English variant the patient asked for (``en-US``) is kept.
+    """
+    return language if language.lower().startswith("en") else "en"
 
 
 def handout_html(plan: Plan, library: Library, options) -> str:
