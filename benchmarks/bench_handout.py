@@ -5,11 +5,10 @@ Run: ``.venv/bin/python benchmarks/bench_handout.py [--runs N] [--example NAME]`
 
 What is measured
   * ours: ``render_pdf(html, options)`` exactly as ``rehabplan plan`` calls it, in a warm
-    process (the cached FontConfiguration, parsed stylesheet, lean user-agent stylesheet and
-    image cache already exist, as they do in a batch worker or the server after the first
-    handout). HTML generation is timed separately.
+    process (the cached FontConfiguration, parsed stylesheet and lean user-agent stylesheet
+    already exist, as they do in a batch worker or the server after the first handout). HTML generation is timed separately.
   * default: ``weasyprint.HTML(string=html_default).write_pdf()`` — a fresh WeasyPrint
-    call as most projects make it: new FontConfiguration each time, no shared image cache,
+    call as most projects make it: new FontConfiguration each time,
     fonts subset per document. ``html_default`` is our HTML with the ``@font-face`` rules
     removed, so text falls back to the system's default font (fontconfig picks Noto Sans or
     DejaVu Sans); everything else — markup, layout CSS, images — is identical, so the
@@ -56,7 +55,7 @@ def main() -> None:
     options = ExportOptions(paper=args.paper)
     html = handout_html(plan, default_library(), options)
     default_html = html.replace(font_face_css(), "")
-    render_pdf(html, options)  # warm-up: imports, FontConfiguration, image cache
+    render_pdf(html, options)  # warm-up: imports, FontConfiguration, parsed stylesheet
 
     ours, default, html_ms, ours_cpu, default_cpu = [], [], [], [], []
     pdf = b""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rehabplan import atomic
+from rehabplan.batch import RECYCLE_AFTER
 from rehabplan.batch.columns import suggest
 from rehabplan.batch.prepare import prepare
 from rehabplan.batch.progress import progress_for
@@ -38,7 +39,7 @@ class BatchSettings:
     jobs: int = field(default_factory=default_jobs)
     start: dt.date | None = None
     force: bool = False
-    recycle_after: int = 200
+    recycle_after: int = RECYCLE_AFTER
     scheduler: str | None = None
     """Dask scheduler address; None runs on this machine."""
     client: Any = None

@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from importlib.util import find_spec
 
+from rehabplan.batch import RECYCLE_AFTER
 from rehabplan.batch.tasks import PatientResult, PatientTask
 from rehabplan.batch.worker import process_patient, warm_up
 
@@ -128,7 +129,7 @@ def run_local(
     *,
     jobs: int,
     formats: tuple[str, ...],
-    recycle_after: int = 200,
+    recycle_after: int = RECYCLE_AFTER,
     task_fn: TaskFn = process_patient,
 ) -> None:
     """Run every task on ``jobs`` worker processes, calling ``on_result`` as each finishes.

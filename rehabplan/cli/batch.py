@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from rehabplan.batch import RECYCLE_AFTER
 from rehabplan.cli import fail, reports_input_errors
 from rehabplan.cli.options import export_options, export_settings
 from rehabplan.errors import EXIT_INVALID
@@ -54,7 +55,7 @@ EXIT_INTERRUPTED = 130
 @click.option(
     "--recycle-after",
     type=click.IntRange(min=1),
-    default=200,
+    default=RECYCLE_AFTER,
     show_default=True,
     help="Replace each worker process after about this many patients (keeps memory flat).",
 )

@@ -55,7 +55,7 @@ def stylesheet(paper: str) -> str:
 
 @cache
 def svg_data_uri(path: Path) -> str:
-    """An SVG file as a ``data:`` URI (same string each time, so image caches hit)."""
+    """An SVG file as a ``data:`` URI, read and encoded once per process."""
     raw = Path(path).read_bytes()
     return "data:image/svg+xml;base64," + base64.b64encode(raw).decode("ascii")
 
