@@ -116,34 +116,38 @@ def user() -> None:
     """Manage the clinicians who can log in to the web app."""
 
 
-def _read_password(password_stdin: bool) -> str:
+def _password_hash(password_stdin: bool) -> str:
+    """Ask for (or read) a new password and hash it; too short → exit 2 with the rule."""
+    from rehabplan.server.auth import PasswordTooShort, hash_password
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return password
+    try:
+        return hash_password(password)
+    except PasswordTooShort as e:
+        fail(f"password: {e}")
+
+
+_PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
 
 
 @user.command("add")
 @click.argument("username")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
+@_PASSWORD_STDIN
 @_DB_OPTION
 def user_add(username: str, password_stdin: bool, database_url: str | None) -> None:
     """Create a clinician account (asks for the password twice)."""
     import re
 
-    from rehabplan.server.auth import PasswordTooShort, hash_password
     from rehabplan.store import Duplicate
 
     if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", username):
         fail(f"USERNAME: {username!r} must be 1 to 64 letters, digits or . _ @ -")
-    password = _read_password(password_stdin)
-    try:
-        hashed = hash_password(password)
-    except PasswordTooShort as e:
-        fail(f"password: {e}")
+    hashed = _password_hash(password_stdin)
     store = _store(database_url)
     try:
         store.add_user(username, hashed)
@@ -156,19 +160,11 @@ def user_add(username: str, password_stdin: bool, database_url: str | None) -> N
 
 @user.command("passwd")
 @click.argument("username")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
-)
+@_PASSWORD_STDIN
 @_DB_OPTION
 def user_passwd(username: str, password_stdin: bool, database_url: str | None) -> None:
     """Set a new password for an existing account."""
-    from rehabplan.server.auth import PasswordTooShort, hash_password
-
-    password = _read_password(password_stdin)
-    try:
-        hashed = hash_password(password)
-    except PasswordTooShort as e:
-        fail(f"password: {e}")
+    hashed = _password_hash(password_stdin)
     store = _store(database_url)
     try:
         if not store.set_password(username, hashed):

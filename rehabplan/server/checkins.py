@@ -69,36 +69,64 @@ def _questions() -> list[tuple[str, str]]:
     return [(flag.value, SIGNS[flag].finding) for flag in RedFlag]
 
 
-async def checkin_page(request: Request) -> Response:
+async def _closed_page(request: Request, patient: Any) -> Response:
+    """A stopped plan: no form, the referral advice instead."""
     web = _web(request)
-    patient, digest = await run_in_threadpool(_lookup, request)
     current = await run_in_threadpool(web.store.current_version, patient.id)
+    return web.page(
+        request, "checkin_closed.html.j2", {"referral": load_referral(current)}, clinician=False
+    )
+
+
+def _form_page(
+    request: Request,
+    digest: str,
+    sessions: list[Any],
+    *,
+    chosen: str | None,
+    values: dict[str, Any],
+    errors: list[str],
+    upcoming: list[Any],
+    status: int = 200,
+) -> Response:
+    web = _web(request)
+    context = {
+        "sessions": sessions,
+        "chosen": chosen,
+        "questions": _questions(),
+        "form_key": _form_key(web.secret_key, digest),
+        "values": values,
+        "errors": errors,
+        "upcoming": upcoming,
+    }
+    return web.page(request, "checkin.html.j2", context, status=status, clinician=False)
+
+
+async def _reportable(patient: Any, request: Request) -> tuple[Plan, dt.date, list[Any]] | None:
+    """The active plan, the runner's local today and the sessions they may report; None if
+    the plan has been stopped (red flag at a check-in or a referral at re-generation)."""
     if patient.status != "active":
-        return web.page(
-            request, "checkin_closed.html.j2", {"referral": load_referral(current)}, clinician=False
-        )
+        return None
+    current = await run_in_threadpool(_web(request).store.current_version, patient.id)
     plan = load_plan(current)
     assert plan is not None
-    profile = load_profile(patient)
-    today = local_today(profile)
-    sessions = _recent(plan, today)
+    today = local_today(load_profile(patient))
+    return plan, today, _recent(plan, today)
+
+
+async def checkin_page(request: Request) -> Response:
+    patient, digest = await run_in_threadpool(_lookup, request)
+    open_plan = await _reportable(patient, request)
+    if open_plan is None:
+        return await _closed_page(request, patient)
+    plan, today, sessions = open_plan
     wanted = request.query_params.get("session") or request.query_params.get("s")
     chosen = wanted if any(s.uid == wanted for s in sessions) else None
     if chosen is None and sessions:
         chosen = sessions[-1].uid
-    return web.page(
-        request,
-        "checkin.html.j2",
-        {
-            "sessions": sessions,
-            "chosen": chosen,
-            "questions": _questions(),
-            "form_key": _form_key(web.secret_key, digest),
-            "values": {},
-            "errors": [],
-            "upcoming": [s for s in plan.sessions if s.date > today][:3],
-        },
-        clinician=False,
+    upcoming = [s for s in plan.sessions if s.date > today][:3]
+    return _form_page(
+        request, digest, sessions, chosen=chosen, values={}, errors=[], upcoming=upcoming
     )
 
 
@@ -115,16 +143,10 @@ async def checkin_submit(request: Request) -> Response:
     if not hmac.compare_digest(submitted.encode(), _form_key(web.secret_key, digest).encode()):
         raise HTTPException(403, "This form was not sent from your check-in page. Open the "
                                  "link from your calendar again.")  # fmt: skip
-    current = await run_in_threadpool(web.store.current_version, patient.id)
-    if patient.status != "active":
-        return web.page(
-            request, "checkin_closed.html.j2", {"referral": load_referral(current)}, clinician=False
-        )
-    plan = load_plan(current)
-    assert plan is not None
-    profile = load_profile(patient)
-    today = local_today(profile)
-    sessions = _recent(plan, today)
+    open_plan = await _reportable(patient, request)
+    if open_plan is None:
+        return await _closed_page(request, patient)
+    _, today, sessions = open_plan
     uid = str(form.get("session") or "")
     session = next((s for s in sessions if s.uid == uid), None)
     values = {k: str(v) for k, v in form.items()}
@@ -151,28 +173,14 @@ async def checkin_submit(request: Request) -> Response:
         except ValidationError as e:
             errors += [str(p) for p in problems_from(e, "check-in")]
     if errors or entry is None:
-        return web.page(
-            request,
-            "checkin.html.j2",
-            {
-                "sessions": sessions,
-                "chosen": uid,
-                "questions": _questions(),
-                "form_key": _form_key(web.secret_key, digest),
-                "values": values,
-                "errors": errors,
-                "upcoming": [],
-            },
+        return _form_page(
+            request, digest, sessions, chosen=uid, values=values, errors=errors, upcoming=[],
             status=422,
-            clinician=False,
-        )
+        )  # fmt: skip
     try:
         result = await run_in_threadpool(record_checkin, web.store, patient.id, entry, web.core)
-    except PlanNotActive:
-        current = await run_in_threadpool(web.store.current_version, patient.id)
-        return web.page(
-            request, "checkin_closed.html.j2", {"referral": load_referral(current)}, clinician=False
-        )
+    except PlanNotActive:  # stopped by a concurrent check-in or a re-generation
+        return await _closed_page(request, patient)
     decision = Dec(result.decision)
     upcoming = []
     if result.plan is not None and decision is not Dec.STOP:
