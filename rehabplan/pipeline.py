@@ -121,15 +121,24 @@ def write_referral(
     if "pdf" in formats or "html" in formats:
         from rehabplan.export.html import referral_html
 
-        html = referral_html(referral, options)
-        if "html" in formats:
-            files.append(out_dir / "referral.html")
-            atomic.write_text(files[-1], html)
-        if "pdf" in formats:
-            from rehabplan.export.pdf import render_pdf
+        files += _write_document(out_dir, "referral", referral_html(referral, options),
+                                 formats, options)  # fmt: skip
+    return files
 
-            files.append(out_dir / "referral.pdf")
-            atomic.write_bytes(files[-1], render_pdf(html, options))
+
+def _write_document(
+    out_dir: Path, stem: str, html: str, formats: tuple[str, ...], options: ExportOptions
+) -> list[Path]:
+    """``<stem>.html`` and/or ``<stem>.pdf`` from one HTML string (the PDF is that HTML)."""
+    files: list[Path] = []
+    if "html" in formats:
+        files.append(out_dir / f"{stem}.html")
+        atomic.write_text(files[-1], html)
+    if "pdf" in formats:
+        from rehabplan.export.pdf import render_pdf
+
+        files.append(out_dir / f"{stem}.pdf")
+        atomic.write_bytes(files[-1], render_pdf(html, options))
     return files
 
 
@@ -145,15 +154,8 @@ def write_plan(
     if "pdf" in formats or "html" in formats:
         from rehabplan.export.html import handout_html
 
-        html = handout_html(plan, library, options)
-        if "html" in formats:
-            files.append(out_dir / "handout.html")
-            atomic.write_text(files[-1], html)
-        if "pdf" in formats:
-            from rehabplan.export.pdf import render_pdf
-
-            files.append(out_dir / "handout.pdf")
-            atomic.write_bytes(files[-1], render_pdf(html, options))
+        files += _write_document(out_dir, "handout", handout_html(plan, library, options),
+                                 formats, options)  # fmt: skip
     if "ics" in formats:
         from rehabplan.export.ics import plan_to_ics
 
