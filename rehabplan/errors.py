@@ -14,6 +14,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_INVALID = 2
 EXIT_RED_FLAGS = 3
+EXIT_OUTPUT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,17 @@ class InputError(Exception):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputError(Exception):
+    """The outputs could not be written (folder is a file, no permission, disk full).
+
+    Raised only after everything was rendered and before anything was renamed into place,
+    so the output folder is left as it was.
+    """
+
+    def __init__(self, path: object, error: OSError):
+        reason = error.strerror or str(error)
+        where = error.filename or path
+        self.message = f"cannot write the output to {where}: {reason}"
+        super().__init__(self.message)

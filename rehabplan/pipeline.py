@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from rehabplan import atomic
-from rehabplan.errors import InputError, Problem
+from rehabplan.errors import InputError, OutputError, Problem
 from rehabplan.library import Library, default_library
 from rehabplan.models.plan import Plan, Referral
 from rehabplan.models.profile import Profile
@@ -112,33 +112,63 @@ def run(
     return Outcome("planned", plan=plan, files=write_plan(plan, out_dir, formats, options, library))
 
 
+# Every file a plan or a referral may leave in its folder. Writing one kind removes the
+# other: a referral must never sit beside a plan a feed or a printer could still pick up.
+PLAN_FILES = ("plan.json", "plan.ics", "handout.pdf", "handout.html")
+REFERRAL_FILES = ("referral.json", "referral.pdf", "referral.html")
+
+
 def write_referral(
     referral: Referral, out_dir: Path, formats: tuple[str, ...], options: ExportOptions
 ) -> list[Path]:
+    """Write the referral and remove any plan left in ``out_dir`` (see :data:`PLAN_FILES`)."""
+    files = referral_files(referral, out_dir, formats, options)
+    return _commit(files, out_dir, supersedes=PLAN_FILES)
+
+
+def referral_files(
+    referral: Referral, out_dir: Path, formats: tuple[str, ...], options: ExportOptions
+) -> dict[Path, bytes]:
     """``referral.json`` always, plus the referral letter as HTML/PDF when those are asked for."""
-    files = [out_dir / "referral.json"]
-    atomic.write_text(files[0], referral.to_json())
+    files = {out_dir / "referral.json": referral.to_json().encode()}
     if "pdf" in formats or "html" in formats:
         from rehabplan.export.html import referral_html
 
-        files += _write_document(out_dir, "referral", referral_html(referral, options),
-                                 formats, options)  # fmt: skip
+        files |= _document(out_dir, "referral", referral_html(referral, options), formats, options)
     return files
 
 
-def _write_document(
-    out_dir: Path, stem: str, html: str, formats: tuple[str, ...], options: ExportOptions
+def write_stopped(
+    plan: Plan,
+    referral: Referral,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    options: ExportOptions,
 ) -> list[Path]:
+    """A plan stopped by a warning sign: the referral, plus plan.json and plan.ics of the
+    stopped plan (past sessions and one "contact your clinician" event) so that a calendar
+    re-importing plan.ics loses the sessions ahead. The old handout goes: it is superseded.
+    """
+    files = referral_files(referral, out_dir, formats, options)
+    if "ics" in formats:
+        from rehabplan.export.ics import plan_to_ics
+
+        files[out_dir / "plan.ics"] = plan_to_ics(plan, options)
+    files[out_dir / "plan.json"] = plan.to_json().encode()
+    return _commit(files, out_dir, supersedes=("handout.pdf", "handout.html"))
+
+
+def _document(
+    out_dir: Path, stem: str, html: str, formats: tuple[str, ...], options: ExportOptions
+) -> dict[Path, bytes]:
     """``<stem>.html`` and/or ``<stem>.pdf`` from one HTML string (the PDF is that HTML)."""
-    files: list[Path] = []
+    files: dict[Path, bytes] = {}
     if "html" in formats:
-        files.append(out_dir / f"{stem}.html")
-        atomic.write_text(files[-1], html)
+        files[out_dir / f"{stem}.html"] = html.encode()
     if "pdf" in formats:
         from rehabplan.export.pdf import render_pdf
 
-        files.append(out_dir / f"{stem}.pdf")
-        atomic.write_bytes(files[-1], render_pdf(html, options))
+        files[out_dir / f"{stem}.pdf"] = render_pdf(html, options)
     return files
 
 
@@ -149,19 +179,27 @@ def write_plan(
     options: ExportOptions,
     library: Library,
 ) -> list[Path]:
-    files: list[Path] = []
-    # Exports first, plan.json last: plan.json marks a complete output for resumable batches.
+    """Render every asked-for output in memory, then write them all or none."""
+    files: dict[Path, bytes] = {}
     if "pdf" in formats or "html" in formats:
         from rehabplan.export.html import handout_html
 
-        files += _write_document(out_dir, "handout", handout_html(plan, library, options),
-                                 formats, options)  # fmt: skip
+        files |= _document(out_dir, "handout", handout_html(plan, library, options),
+                           formats, options)  # fmt: skip
     if "ics" in formats:
         from rehabplan.export.ics import plan_to_ics
 
-        files.append(out_dir / "plan.ics")
-        atomic.write_bytes(files[-1], plan_to_ics(plan, options))
+        files[out_dir / "plan.ics"] = plan_to_ics(plan, options)
     if "json" in formats:
-        files.append(out_dir / "plan.json")
-        atomic.write_text(files[-1], plan.to_json())
-    return files
+        # Last in the dict, so renamed last: plan.json marks a complete output for batches.
+        files[out_dir / "plan.json"] = plan.to_json().encode()
+    return _commit(files, out_dir, supersedes=REFERRAL_FILES)
+
+
+def _commit(files: dict[Path, bytes], out_dir: Path, supersedes: tuple[str, ...]) -> list[Path]:
+    """Write ``files`` in one step; an unwritable folder becomes an :class:`OutputError`."""
+    try:
+        atomic.write_all(files, remove=tuple(out_dir / name for name in supersedes))
+    except OSError as e:
+        raise OutputError(out_dir, e) from None
+    return list(files)

@@ -20,6 +20,7 @@ plan from ``today`` with exactly the same rules as the first plan.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -200,3 +201,32 @@ def replan(
     )
     plan = continue_plan(profile, library, protocol, previous=previous, resume=resume)
     return Replan(latest or Decision.PROGRESS, plan, None)
+
+
+def stopped_plan(plan: Plan, today: dt.date) -> Plan:
+    """The plan after a red flag: what was done stays, the rest is replaced by one event.
+
+    Calendar clients delete events that leave a feed, so every future session (and every
+    phase that had not started yet) disappears;
+    a single neutral "see your clinician" event on ``today`` tells the runner why, in the
+    calendar they actually look at.
+    """
+    past = [s for s in plan.sessions if s.date < today]
+    start_time = plan.sessions[0].start_time if plan.sessions else "09:00"
+    phase = past[-1].phase if past else plan.phases[0].key
+    digest = hashlib.sha256(f"stop|{plan.patient_id}|{today.isoformat()}".encode()).hexdigest()
+    stop = Session(
+        uid=f"{digest[:20]}@rehabplan",
+        date=today,
+        start_time=start_time,
+        duration_min=15,
+        phase=phase,
+        kind=SessionKind.REVIEW,
+        title="Programme paused: contact your clinician",
+        notes=[
+            "You reported a warning sign, so the exercise programme has stopped.",
+            "Do not run or train the knee until a doctor or your physiotherapist has seen it.",
+        ],
+    )
+    phases = [p for p in plan.phases if p.start <= today]  # no "new phase" markers ahead
+    return plan.model_copy(update={"sessions": [*past, stop], "phases": phases})

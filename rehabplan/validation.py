@@ -106,6 +106,10 @@ def _describe(err: dict[str, Any]) -> str:
     if kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
         what = "a list" if kind == "list_type" else "a mapping of fields"
         return f"must be {what}, got {type(got).__name__} {got!r}"
+    if kind in {"string_type", "string_unicode"}:
+        return f"must be text, got {type(got).__name__} {got!r} (put it in quotes)"
+    if kind == "finite_number":
+        return f"must be a real number, got {got!r}"
     if kind == "string_pattern_mismatch":
         return f"has an invalid format ({got!r}); expected pattern {ctx.get('pattern')}"
     if kind in {"string_too_long", "too_long"}:
@@ -127,19 +131,85 @@ def problems_from(exc: ValidationError, source: str, prefix: str = "") -> list[P
     return out
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML as people type it, read the YAML 1.2 way.
+
+    PyYAML follows YAML 1.1, where an unquoted ``07:30`` is the base-60 integer 450,
+    ``no`` is false (``language: no`` for Norwegian!), ``08`` is an invalid octal number
+    and ``2026-02-30`` raises while parsing instead of being reported. Here only
+    ``true``/``false`` are booleans, numbers are decimal, and dates and times stay text
+    for the models to check with a proper message. A key given twice is an error rather
+    than "the last one wins".
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if not tag.endswith((":bool", ":int", ":float",
+                                                                    ":timestamp"))]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}  # fmt: skip
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+        r"|^[-+]?[0-9]+[eE][-+]?[0-9]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"
+    ),
+    list("-+.0123456789"),
+)
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    return int(loader.construct_scalar(node), 10)  # decimal: 08 is eight, not an error
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain name", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} appears twice in the same mapping",
+                key_node.start_mark,
+            )  # fmt: skip
+        seen[key] = loader.construct_object(value_node, deep=True)
+    return seen
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text with :class:`_Loader` (raises ``yaml.YAMLError``)."""
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
+
+
 def read_mapping(path: Path) -> dict[str, Any]:
     """Read a YAML or JSON file that must hold one mapping, with parse errors located."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM from Windows editors is fine
     except FileNotFoundError:
         raise InputError([Problem(source, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(source, "", "is a folder, not a file")]) from None
     except UnicodeDecodeError as e:
         raise InputError([Problem(source, "", f"is not UTF-8 text ({e.reason})")]) from None
     except OSError as e:
         raise InputError([Problem(source, "", f"cannot be read ({e.strerror})")]) from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text)
     except json.JSONDecodeError as e:
         raise InputError(
             [Problem(source, "", f"is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})")]
@@ -149,6 +219,8 @@ def read_mapping(path: Path) -> dict[str, Any]:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         reason = getattr(e, "problem", None) or str(e)
         raise InputError([Problem(source, "", f"is not valid YAML{where}: {reason}")]) from None
+    except (RecursionError, MemoryError):
+        raise InputError([Problem(source, "", "is nested too deeply to be a profile")]) from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise InputError([Problem(source, "", f"must hold a mapping of fields, but it is {kind}")])

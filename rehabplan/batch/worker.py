@@ -28,7 +28,7 @@ from typing import Any
 
 from rehabplan import __version__, atomic
 from rehabplan.batch.tasks import PatientResult, PatientTask
-from rehabplan.errors import InputError
+from rehabplan.errors import InputError, OutputError
 from rehabplan.models.profile import PATIENT_ID_PATTERN
 
 MANIFEST = ".rehabplan-done.json"
@@ -150,6 +150,15 @@ def process_patient(task: PatientTask) -> PatientResult:
                 f"{p.field}: {p.message}" if p.field else p.message for p in e.problems
             ),
             problems=tuple((p.field, p.message) for p in e.problems),
+            seconds=time.perf_counter() - began,
+            worker=_memory(),
+        )
+    except OutputError as e:  # retrying a full disk or a read-only folder does not help
+        return PatientResult(
+            task.row,
+            task.patient_id,
+            "failed",
+            reason=e.message,
             seconds=time.perf_counter() - began,
             worker=_memory(),
         )

@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from rehabplan import __version__
-from rehabplan.errors import EXIT_INVALID, InputError
+from rehabplan.errors import EXIT_INVALID, EXIT_OUTPUT, InputError, OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +66,7 @@ def fail(problems_or_message: InputError | str, code: int = EXIT_INVALID) -> NoR
 
 
 def reports_input_errors(func: F) -> F:
-    """Turn InputError into exit code 2 with every problem listed."""
+    """InputError → exit 2 with every problem listed; OutputError → exit 4, one line."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -74,6 +74,8 @@ def reports_input_errors(func: F) -> F:
             return func(*args, **kwargs)
         except InputError as e:
             fail(e)
+        except OutputError as e:
+            fail(e.message, EXIT_OUTPUT)
 
     return wrapper  # type: ignore[return-value]
 
@@ -86,7 +88,8 @@ def cli() -> None:
     \b
     Exit codes: 0 ok; 1 some rows of a batch failed; 2 invalid input (the
     message names the file, row and field); 3 red flags found (a referral
-    is written instead of a plan).
+    is written instead of a plan); 4 the output could not be written (the
+    output folder is left as it was).
     """
 
 

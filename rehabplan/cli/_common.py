@@ -25,12 +25,19 @@ _KIND_WORDS = {
 def parse_date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
+    from rehabplan.models.profile import FIRST_START, LAST_START
+
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
             [Problem(option, "", f"must be a date written YYYY-MM-DD, got {text!r}")]
         ) from None
+    if not FIRST_START <= day <= LAST_START:
+        raise InputError(
+            [Problem(option, "", f"must be between {FIRST_START} and {LAST_START}, got {day}")]
+        )
+    return day
 
 
 def check_exporters(formats: tuple[str, ...]) -> None:

@@ -67,16 +67,18 @@ def checkin(
 
     \b
     Exit codes: 0 plan updated; 2 invalid input (nothing written);
-    3 a red flag was reported (a referral is written, the plan stops).
+    3 a red flag was reported (a referral is written, the plan stops);
+    4 the output could not be written (the folder is left as it was).
     """
     from pydantic import ValidationError
 
+    from rehabplan.cli import fail
     from rehabplan.cli._common import check_exporters, formats_in, parse_date, referral_summary
     from rehabplan.errors import InputError, Problem
     from rehabplan.library import default_library
-    from rehabplan.pipeline import ExportOptions, read_previous, write_plan, write_referral
+    from rehabplan.pipeline import ExportOptions, read_previous, write_plan, write_stopped
     from rehabplan.profile_io import read_profile
-    from rehabplan.progression import CheckIn, Decision, explain, replan
+    from rehabplan.progression import CheckIn, Decision, explain, replan, stopped_plan
     from rehabplan.protocol import default_protocol
     from rehabplan.validation import problems_from
 
@@ -84,6 +86,15 @@ def checkin(
     assert day is not None
     profile = read_profile(profile_path)
     previous = read_previous(out_dir)
+    if (out_dir / "referral.json").is_file():
+        # Stopped by a warning sign (or referred at assessment): no more training advice
+        # until a clinician has seen the knee and a new plan is made.
+        fail(
+            f"the plan in {out_dir} is stopped: a warning sign was reported, see "
+            f"{out_dir / 'referral.json'}. Once a clinician has seen the knee, make a new "
+            "plan with rehabplan plan.",
+            EXIT_RED_FLAGS,
+        )
     if previous is None:
         raise InputError(
             [
@@ -114,12 +125,20 @@ def checkin(
         raise InputError(
             [Problem(p.source, "--" + p.field.replace("_", "-"), p.message) for p in problems]
         ) from None
+    problems = []
     sessions = [s for s in previous.sessions if s.uid == session_uid or
                 (session_uid is None and s.date == day)]  # fmt: skip
     if not sessions and not entry.red_flags:
         where = f"with UID {session_uid}" if session_uid else f"on {day.isoformat()}"
-        raise InputError([Problem("check-in", "--session" if session_uid else "--date",
-                                  f"no session {where} in the plan")])  # fmt: skip
+        problems.append(Problem("check-in", "--session" if session_uid else "--date",
+                                f"no session {where} in the plan"))  # fmt: skip
+    if entry.status == "done" and entry.pain_during is None and not entry.red_flags:
+        # Progression is decided by pain: a done session without it would count as painless.
+        problems.append(Problem("check-in", "--pain-during",
+                                "is required with --status done (0-10; 0 if it did not "
+                                "hurt)"))  # fmt: skip
+    if problems:
+        raise InputError(problems)
     formats = formats_in(out_dir)
     check_exporters(formats)
 
@@ -128,15 +147,17 @@ def checkin(
     history.append(entry)
     library, protocol = default_library(), default_protocol()
     result = replan(profile, library, protocol, previous, history, day + dt.timedelta(days=1))
-    _write_log(log, history)
     options = ExportOptions()
     if result.decision is Decision.STOP and result.referral is not None:
-        files = write_referral(result.referral, out_dir, formats, options)
+        stopped = stopped_plan(previous, day + dt.timedelta(days=1))
+        files = write_stopped(stopped, result.referral, out_dir, formats, options)
+        _write_log(log, history)  # after the outputs: a failed write leaves no trace
         click.echo(explain(result.decision))
         click.echo(referral_summary(result.referral, files))
         sys.exit(EXIT_RED_FLAGS)
     assert result.plan is not None
     write_plan(result.plan, out_dir, formats, options, library)
+    _write_log(log, history)
     click.echo(explain(result.decision))
     upcoming = [s for s in result.plan.sessions if s.date > day][:3]
     if upcoming:

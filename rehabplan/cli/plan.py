@@ -49,7 +49,8 @@ def plan(
 
     \b
     Exit codes: 0 plan written; 2 invalid input (nothing written);
-    3 red flags found (a referral is written instead of a plan).
+    3 red flags found (a referral is written instead of a plan);
+    4 the output could not be written (the folder is left as it was).
     """
     from rehabplan.cli._common import (
         check_exporters,

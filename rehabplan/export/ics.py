@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
@@ -83,6 +84,26 @@ def _details_prefix(plan: Plan) -> str:
     return f"{who} ({CONDITION_SHORT[plan.patient.condition]}): "
 
 
+def _local_span(session: Session, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a timed session as aware local times.
+
+    The end is the start plus the duration in elapsed time, so a 01:30 session on the
+    night the clocks go back lasts its 70 minutes, not 130. A start the clock skips (02:30
+    as clocks go forward) is read as RFC 5545 §3.3.5 says, i.e. 03:30; the planner already
+    writes such sessions at 03:30, this only keeps the calendar right for older plans.
+    """
+    hh, mm = (int(x) for x in session.start_time.split(":"))
+    naive = dt.datetime.combine(session.date, dt.time(hh, mm))
+    start = naive.replace(tzinfo=zone).astimezone(dt.UTC)
+    end = start + dt.timedelta(minutes=max(session.duration_min, 1))
+    return start.astimezone(zone), end.astimezone(zone)
+
+
+def _repeated_wall_time(moment: dt.datetime) -> bool:
+    """True for the second pass through an hour the clocks repeat (fold=1 and ambiguous)."""
+    return bool(moment.fold) and moment.utcoffset() != moment.replace(fold=0).utcoffset()
+
+
 def plan_to_ics(plan: Plan, options) -> bytes:
     """The calendar for ``plan`` (``options``: a ``pipeline.ExportOptions``)."""
     details = bool(options.ics_include_details)
@@ -90,6 +111,7 @@ def plan_to_ics(plan: Plan, options) -> bytes:
     stamp = dt.datetime.combine(plan.start_date, dt.time(0, 0), tzinfo=dt.UTC)
     phase_titles = {p.key: p.title for p in plan.phases}
     prefix = _details_prefix(plan) if details else ""
+    zone = ZoneInfo(plan.timezone)
 
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -130,11 +152,12 @@ def plan_to_ics(plan: Plan, options) -> bytes:
             ev.add("dtend", session.date + dt.timedelta(days=1))
             ev.add("transp", "TRANSPARENT")
         else:
-            hh, mm = (int(x) for x in session.start_time.split(":"))
-            start = dt.datetime.combine(session.date, dt.time(hh, mm))
-            end = start + dt.timedelta(minutes=max(session.duration_min, 1))
-            ev.add("dtstart", start, parameters={"TZID": plan.timezone})
-            ev.add("dtend", end, parameters={"TZID": plan.timezone})
+            start, end = _local_span(session, zone)
+            ev.add("dtstart", start.replace(tzinfo=None), parameters={"TZID": plan.timezone})
+            if _repeated_wall_time(end):
+                ev.add("dtend", end.astimezone(dt.UTC))  # local 01:40 would mean the first one
+            else:
+                ev.add("dtend", end.replace(tzinfo=None), parameters={"TZID": plan.timezone})
         ev.add("summary", prefix + summary(session))
         text = description(session, options.checkin_url)
         if details:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from rehabplan.validation import NPRS, Strict, between
@@ -48,20 +49,66 @@ def _normalise_day(value: object) -> object:
 
 
 def _parse_time(value: object) -> object:
-    """Accept ``HH:MM`` (and YAML's sexagesimal ints such as 07:30 → 450) only."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        # PyYAML 1.1 reads an unquoted 07:30 as base-60 integer 450.
-        value = f"{value // 60:02d}:{value % 60:02d}"
+    """Accept ``HH:MM`` only: a bare number (``730``, ``7``) is ambiguous, so it is refused."""
     if isinstance(value, dt.time):
         return value.replace(second=0, microsecond=0)
     if isinstance(value, str):
         m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
         if m and int(m[1]) < 24 and int(m[2]) < 60:
             return dt.time(int(m[1]), int(m[2]))
+    raise PydanticCustomError(
+        "time_format",
+        "must be a time written HH:MM (24-hour, e.g. 07:30), got {got}",
+        {"got": repr(value)},
+    )
+
+
+# Earliest and latest first day of a plan: wide enough for any real clinic (back-dated
+# plans, plans booked ahead), narrow enough that a mistyped year is caught, not planned.
+FIRST_START = dt.date(2000, 1, 1)
+LAST_START = dt.date(2099, 12, 31)
+
+
+def check_start_date(value: dt.date) -> dt.date:
+    if not FIRST_START <= value <= LAST_START:
         raise PydanticCustomError(
-            "time_format", "must be a time written HH:MM (24-hour), got {got}", {"got": repr(value)}
+            "start_date",
+            "must be between {lo} and {hi}, got {got} (check the year)",
+            {"lo": FIRST_START.isoformat(), "hi": LAST_START.isoformat(), "got": value.isoformat()},
         )
     return value
+
+
+# Characters that have no place in a name or note: control characters (NUL, ESC, …) are
+# invalid in iCalendar and garble terminals; bidirectional overrides and isolates can make
+# the rest of a printed line read backwards.
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def _plain_text(multiline: bool):
+    allowed = "\n\t" if multiline else ""
+
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if multiline:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        bad = [
+            c for c in value
+            if (unicodedata.category(c) == "Cc" and c not in allowed)
+            or c in _BIDI_CONTROLS or c in "\u2028\u2029"
+        ]  # fmt: skip
+        if bad:
+            names = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in bad))
+            kind = "control characters" if multiline else "line breaks or control characters"
+            raise PydanticCustomError(
+                "plain_text",
+                "must be plain text without {kind} (found {names})",
+                {"kind": kind, "names": names},
+            )
+        return value
+
+    return BeforeValidator(check)
 
 
 def _check_patient_id(value: object) -> object:
@@ -158,7 +205,7 @@ class Profile(Strict):
     """
 
     patient_id: Annotated[str, BeforeValidator(_check_patient_id)]
-    name: Annotated[str, Field(max_length=120)] | None = None
+    name: Annotated[str, Field(max_length=120), _plain_text(multiline=False)] | None = None
     age: Annotated[int, between(12, 100)]
     side: Side
     condition: Condition
@@ -166,10 +213,10 @@ class Profile(Strict):
     pain: Pain
     red_flags: RedFlags = RedFlags()
     cleared_by_clinician: bool = False
-    clinician_note: Annotated[str, Field(max_length=1000)] | None = Field(
-        default=None, validate_default=True
+    clinician_note: Annotated[str, Field(max_length=1000), _plain_text(multiline=True)] | None = (
+        Field(default=None, validate_default=True)
     )
-    start_date: dt.date | None = None
+    start_date: Annotated[dt.date, AfterValidator(check_start_date)] | None = None
     timezone: str
     availability: Availability
     equipment: Annotated[list[Equipment], BeforeValidator(_lower_list)] = Field(

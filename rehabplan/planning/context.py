@@ -102,9 +102,16 @@ class Context:
             days.discard((self.start + dt.timedelta(days=6)).weekday())
         return frozenset(days)
 
-    @cached_property
-    def start_time(self) -> str:
-        return self.profile.availability.time.strftime("%H:%M")
+    def start_time_on(self, day: dt.date) -> str:
+        """The local time sessions on ``day`` really start.
+
+        The runner's usual time, except on the night the clocks go forward when that time
+        does not exist: 02:30 is then 03:30, which is what every calendar shows for it
+        (RFC 5545 §3.3.5), so plan.json, handout and calendar agree.
+        """
+        zone = self.profile.zone
+        local = dt.datetime.combine(day, self.profile.availability.time, tzinfo=zone)
+        return local.astimezone(dt.UTC).astimezone(zone).strftime("%H:%M")
 
     @cached_property
     def emphasis(self) -> list[Region]:

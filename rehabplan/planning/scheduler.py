@@ -81,7 +81,7 @@ def _session(
     return Session(
         uid="",
         date=day,
-        start_time=ctx.start_time,
+        start_time=ctx.start_time_on(day),
         duration_min=duration,
         phase=phase,
         kind=kind,

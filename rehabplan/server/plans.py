@@ -9,20 +9,19 @@ fresh data when another process got there first.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from rehabplan.library import Library, default_library
-from rehabplan.models.plan import Plan, Referral, Session
+from rehabplan.models.plan import Plan, Referral
 from rehabplan.models.profile import Profile
 from rehabplan.models.protocol import Protocol
 from rehabplan.pipeline import ExportOptions
+from rehabplan.progression import stopped_plan
 from rehabplan.protocol import default_protocol
 from rehabplan.store import Conflict, NewVersion, Store
 from rehabplan.tokens import checkin_token, new_token, token_hash
-from rehabplan.vocab import SessionKind
 
 CHECKIN_PLACEHOLDER = "https://checkin.rehabplan.invalid/c/CHECKIN-TOKEN"
 """Rendered into every stored feed where the check-in link goes; the feed handler replaces
@@ -204,35 +203,6 @@ def regenerate(
             token = issue_links(store, patient_pk)
         return Outcome(version.status, plan, referral, token, REGENERATED)
     raise Conflict("the plan kept changing while it was being re-generated; try again")
-
-
-def stopped_plan(plan: Plan, today: dt.date) -> Plan:
-    """The plan after a red flag: what was done stays, the rest is replaced by one event.
-
-    Calendar clients delete events that leave a feed, so every future session (and every
-    phase that had not started yet) disappears;
-    a single neutral "see your clinician" event on ``today`` tells the runner why, in the
-    calendar they actually look at.
-    """
-    past = [s for s in plan.sessions if s.date < today]
-    start_time = plan.sessions[0].start_time if plan.sessions else "09:00"
-    phase = past[-1].phase if past else plan.phases[0].key
-    digest = hashlib.sha256(f"stop|{plan.patient_id}|{today.isoformat()}".encode()).hexdigest()
-    stop = Session(
-        uid=f"{digest[:20]}@rehabplan",
-        date=today,
-        start_time=start_time,
-        duration_min=15,
-        phase=phase,
-        kind=SessionKind.REVIEW,
-        title="Programme paused: contact your clinician",
-        notes=[
-            "You reported a warning sign, so the exercise programme has stopped.",
-            "Do not run or train the knee until a doctor or your physiotherapist has seen it.",
-        ],
-    )
-    phases = [p for p in plan.phases if p.start <= today]  # no "new phase" markers ahead
-    return plan.model_copy(update={"sessions": [*past, stop], "phases": phases})
 
 
 @dataclass(frozen=True)

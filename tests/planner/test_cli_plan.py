@@ -133,6 +133,15 @@ def test_checkin_replans_and_red_flag_refers(run_cli, tmp_path):
     assert flag.returncode == 3
     referral = json.loads((out / "referral.json").read_text("utf-8"))
     assert referral["findings"][0]["flag"] == "instability"
+    # The plan stops: nothing ahead but one "contact your clinician" event, and later
+    # check-ins are refused until a new plan is made.
+    stopped = json.loads((out / "plan.json").read_text("utf-8"))
+    ahead = [s for s in stopped["sessions"] if s["date"] > after[0]["date"]]
+    assert [s["title"] for s in ahead] == ["Programme paused: contact your clinician"]
+    again = run_cli("checkin", profile, "--out", out, "--date", after[3]["date"],
+                    "--status", "done", "--pain-during", "1")  # fmt: skip
+    assert again.returncode == 3 and "is stopped" in again.stderr
+    assert json.loads((out / "plan.json").read_text("utf-8")) == stopped
 
 
 def test_checkin_without_a_plan_exits_2(run_cli, tmp_path):
@@ -170,3 +179,68 @@ def test_checkin_with_an_unknown_session_exits_2(run_cli, tmp_path):
     assert result.returncode == 2 and "no session with UID nope@rehabplan" in result.stderr
     assert (out / "plan.json").read_bytes() == before
     assert not (out / "checkins.jsonl").exists()
+
+
+def test_done_checkin_needs_the_pain_score(run_cli, tmp_path):
+    profile = EXAMPLES / "maria-pes-anserine.yaml"
+    out = tmp_path / "out"
+    assert run_cli("plan", profile, "--out", out, "--format", "json").returncode == 0
+    result = run_cli("checkin", profile, "--out", out, "--date", "2026-03-02",
+                     "--status", "done")  # fmt: skip
+    assert result.returncode == 2 and "--pain-during: is required with --status done" in (
+        result.stderr
+    )
+    assert not (out / "checkins.jsonl").exists()
+
+
+def test_a_referral_replaces_an_earlier_plan_and_back(run_cli, tmp_path):
+    """A folder never holds a plan beside a referral: a feed or a printer could pick it up."""
+    good = EXAMPLES / "maria-pes-anserine.yaml"
+    data = yaml.safe_load(good.read_text("utf-8"))
+    data["red_flags"] = {"fever": True}
+    fever = tmp_path / "fever.yaml"
+    fever.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    out = tmp_path / "out"
+    assert run_cli("plan", good, "--out", out, "--format", "json,ics,html").returncode == 0
+    assert run_cli("plan", fever, "--out", out, "--format", "json,html").returncode == 3
+    assert sorted(p.name for p in out.iterdir()) == ["referral.html", "referral.json"]
+    assert run_cli("plan", good, "--out", out, "--format", "json,ics").returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["plan.ics", "plan.json"]
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/below"])
+def test_an_unusable_output_folder_exits_4_without_a_traceback(run_cli, tmp_path, where):
+    (tmp_path / "a-file").write_text("not a folder")
+    result = run_cli("plan", EXAMPLES / "maria-pes-anserine.yaml", "--out", tmp_path / where,
+                     "--format", "json,ics,html")  # fmt: skip
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: cannot write the output to ") and "a-file" in (
+        result.stderr
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_failed_write_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    """All outputs or none: the second file failing (a full disk) takes back the first."""
+    import os
+
+    from rehabplan import atomic
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("old plan")
+    real_fsync, calls = os.fsync, []
+
+    def full_disk(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        atomic.write_all({out / "handout.html": b"new", out / "plan.json": b"new plan"},
+                         remove=(out / "referral.json",))  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
+    assert (out / "plan.json").read_text() == "old plan"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -88,7 +89,8 @@ def test_bad_weekday_and_time_are_named(tmp_path, base_profile):
     assert _problems(tmp_path, base_profile) == [
         "runner.yaml: availability.days[1]: must be one of mon, tue, wed, thu, fri, sat or sun; "
         "got 'funday'",
-        "runner.yaml: availability.time: must be a time written HH:MM (24-hour), got '25:00'",
+        "runner.yaml: availability.time: must be a time written HH:MM (24-hour, e.g. 07:30), "
+        "got '25:00'",
     ]
 
 
@@ -159,3 +161,99 @@ def test_miles_profile_converts_weekly_distances(make_profile):
     profile = make_profile(units="mi", goal_weekly_km=20)
     assert profile.weekly_km(profile.goal_weekly_km) == pytest.approx(32.18688)
     assert make_profile(goal_weekly_km=20).weekly_km(20) == 20
+
+
+def _problems_in(tmp_path, text: str, name: str = "runner.yaml") -> list[str]:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError) as info:
+        read_profile(path)
+    return [str(p).replace(str(tmp_path) + "/", "") for p in info.value.problems]
+
+
+def _yaml(base_profile, **replace: str) -> str:
+    """The base profile as YAML a person would type, with some lines replaced verbatim."""
+    lines = yaml.safe_dump(base_profile, allow_unicode=True, sort_keys=False).splitlines()
+    out = []
+    for line in lines:
+        key = line.split(":", 1)[0]
+        out.append(f"{key}: {replace.pop(key)}" if key in replace and not line[0].isspace()
+                   else line)  # fmt: skip
+    out += [f"{k}: {v}" for k, v in replace.items()]
+    return "\n".join(out) + "\n"
+
+
+def test_unquoted_yaml_dates_and_times_are_read_as_typed(tmp_path, base_profile):
+    """YAML 1.1 would read 07:30 as the number 450 and crash on 2026-02-30."""
+    base_profile.pop("availability")
+    path = tmp_path / "runner.yaml"
+    path.write_text(_yaml(base_profile, start_date="2026-03-02", language="no")
+                    + "availability:\n  days: [mon, thu]\n  time: 07:30\n", "utf-8")  # fmt: skip
+    profile = read_profile(path)
+    assert profile.availability.time == dt.time(7, 30)
+    assert profile.start_date == dt.date(2026, 3, 2)
+    assert profile.language == "no"  # Norwegian, not false
+    base_profile["availability"] = {"days": ["mon"], "time": "07:30"}
+    assert _problems_in(tmp_path, _yaml(base_profile, start_date="2026-02-30")) == [
+        "runner.yaml: start_date: is not a real calendar date (no such day or month), "
+        "got '2026-02-30'"
+    ]
+
+
+@pytest.mark.parametrize("typed", ["730", "7", "18.5"])
+def test_a_bare_number_as_the_time_is_refused(tmp_path, base_profile, typed):
+    base_profile["availability"] = {"days": ["mon"], "time": "TIME"}
+    (problem,) = _problems_in(tmp_path, _yaml(base_profile).replace("TIME", typed))
+    assert problem.startswith("runner.yaml: availability.time: must be a time written HH:MM")
+    assert problem.endswith(f"got {typed}")
+
+
+@pytest.mark.parametrize("year", ["1900", "0001", "9999", "2200"])
+def test_start_dates_in_another_century_are_refused(tmp_path, base_profile, year):
+    (problem,) = _problems_in(tmp_path, _yaml(base_profile, start_date=f"{year}-06-01"))
+    assert problem == (
+        f"runner.yaml: start_date: must be between 2000-01-01 and 2099-12-31, got {year}-06-01 "
+        "(check the year)"
+    )
+
+
+def test_a_key_given_twice_is_an_error(tmp_path, base_profile):
+    text = _yaml(base_profile) + "age: 61\n"
+    (problem,) = _problems_in(tmp_path, text)
+    assert "the key 'age' appears twice" in problem and problem.startswith("runner.yaml")
+
+
+@pytest.mark.parametrize("name", ["runner.yaml", "runner.json"])
+def test_deep_nesting_is_reported_not_a_crash(tmp_path, name):
+    (problem,) = _problems_in(tmp_path, "[" * 100_000, name)
+    assert problem.startswith(f"{name}: ")
+
+
+def test_json_with_a_byte_order_mark_is_read(tmp_path, base_profile):
+    path = tmp_path / "runner.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(base_profile).encode())
+    assert read_profile(path).patient_id == base_profile["patient_id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "found"),
+    [
+        ("name", "Line one\nLine two", "U+000A"),
+        ("name", "Ana\u202eexe.png", "U+202E"),
+        ("name", "Bell\x07", "U+0007"),
+        ("clinician_note", "ok\x1b[31m", "U+001B"),
+    ],
+)
+def test_control_characters_in_names_and_notes_are_refused(
+    tmp_path, base_profile, field, value, found
+):
+    base_profile[field] = value
+    if field == "clinician_note":
+        base_profile["cleared_by_clinician"] = False
+    (problem,) = _problems(tmp_path, base_profile, "runner.json")
+    assert problem.startswith(f"runner.json: {field}: must be plain text") and found in problem
+
+
+def test_a_clinician_note_may_have_several_lines(make_profile):
+    profile = make_profile(clinician_note="Seen 3 March.\r\nCleared by Dr Ruiz.\n")
+    assert profile.clinician_note == "Seen 3 March.\nCleared by Dr Ruiz."
