@@ -6,10 +6,11 @@ Run: ``.venv/bin/python benchmarks/bench_handout.py [--runs N] [--example NAME]`
 What is measured
   * ours: ``render_pdf(html, options)`` exactly as ``rehabplan plan`` calls it, in a warm
     process (the cached FontConfiguration, parsed stylesheet and lean user-agent stylesheet
-    already exist, as they do in a batch worker or the server after the first handout). HTML generation is timed separately.
+    already exist, as they do in a batch worker or the server after the first handout).
+    HTML generation is timed separately.
   * default: ``weasyprint.HTML(string=html_default).write_pdf()`` — a fresh WeasyPrint
-    call as most projects make it: new FontConfiguration each time,
-    fonts subset per document. ``html_default`` is our HTML with the ``@font-face`` rules
+    call as most projects make it: new FontConfiguration each time, fonts subset per
+    document. ``html_default`` is our HTML with the ``@font-face`` rules
     removed, so text falls back to the system's default font (fontconfig picks Noto Sans or
     DejaVu Sans); everything else — markup, layout CSS, images — is identical, so the
     comparison isolates font and caching strategy, not different content.

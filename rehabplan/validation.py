@@ -39,7 +39,11 @@ def _check_between(lo: float, hi: float):
 
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    try:
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    except OverflowError:  # an integer of hundreds of digits: say so, briefly
+        text = str(x)
+        return f"{text[:12]}… ({len(text)} digits)"
 
 
 def between(lo: float, hi: float) -> AfterValidator:
@@ -106,8 +110,10 @@ def _describe(err: dict[str, Any]) -> str:
     if kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
         what = "a list" if kind == "list_type" else "a mapping of fields"
         return f"must be {what}, got {type(got).__name__} {got!r}"
-    if kind in {"string_type", "string_unicode"}:
+    if kind == "string_type":
         return f"must be text, got {type(got).__name__} {got!r} (put it in quotes)"
+    if kind == "string_unicode":
+        return "holds characters that are not valid Unicode text"
     if kind == "finite_number":
         return f"must be a real number, got {got!r}"
     if kind == "string_pattern_mismatch":

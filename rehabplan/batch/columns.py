@@ -92,12 +92,33 @@ def suggest(column: str) -> str | None:
 
 
 def unknown_flag_columns(columns: list[str]) -> list[str]:
-    """``red_flag_*`` columns that name no red flag.
+    """Columns that look like a red flag but are not one rehabplan reads.
 
     These are refused for the whole file rather than ignored: silently dropping a misspelt
-    red-flag column would plan exercise for a patient who needs a doctor.
+    red-flag column would plan exercise for a patient who needs a doctor. "Looks like"
+    is deliberately wide: any unknown column that mentions a flag (``redflag_locking``,
+    ``red_flags_fever``, ``Red Flags: Locking``) or names a red flag's words (``locking``,
+    ``swelling``), or is close in spelling to a red-flag column.
     """
-    return [c for c in columns if c.startswith(RED_FLAG_PREFIX) and c not in FLAG_COLUMNS]
+    return [c for c in columns if c and c not in KNOWN and _looks_like_a_flag(c)]
+
+
+_FLAG_WORDS = frozenset(
+    word
+    for flag in RedFlag
+    for word in flag.value.split("_")
+    if len(word) > 4 and word not in {"despite", "daily", "activities", "range", "motion"}
+)
+
+
+def _looks_like_a_flag(column: str) -> bool:
+    squashed = column.replace("_", "")
+    if "flag" in squashed or "redfl" in squashed:
+        return True
+    if any(word in column for word in _FLAG_WORDS):
+        return True
+    names = [*FLAG_COLUMNS, *FLAG_COLUMNS.values()]
+    return bool(difflib.get_close_matches(column, names, n=1, cutoff=0.8))
 
 
 def _split(cell: str) -> list[str]:

@@ -22,6 +22,7 @@ from rehabplan.batch.report import BatchReport
 from rehabplan.batch.rows import PatientFile, read_patients
 from rehabplan.batch.runner import default_jobs, run_local
 from rehabplan.batch.tasks import PatientResult, context_digest
+from rehabplan.batch.worker import withdraw
 from rehabplan.errors import InputError, Problem
 from rehabplan.library import default_library
 from rehabplan.pipeline import DEFAULT_FORMATS, ExportOptions
@@ -55,6 +56,21 @@ def ignored_columns_warning(patients: PatientFile) -> str | None:
         close = suggest(name)
         names.append(f"{name} (did you mean {close}?)" if close else name)
     return f"{patients.path}: ignoring columns rehabplan does not use: {', '.join(names)}"
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Create ``out_dir`` and prove a file can be written there, before any patient is made:
+    a read-only or full folder is one clear message (exit 2), not a thousand failed rows."""
+    import tempfile
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-test.", suffix=".tmp"):
+            pass
+    except OSError as e:
+        raise InputError(
+            [Problem(str(out_dir), "", f"cannot be written to (--out): {e.strerror or e}")]
+        ) from None
 
 
 def run_batch(
@@ -91,8 +107,10 @@ def run_batch(
         start=settings.start,
         force=settings.force,
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_writable(out_dir)
     atomic.clean_stale_temps(out_dir)
+    for patient_id in prepared.withdrawn:
+        withdraw(out_dir, patient_id)
 
     mode: dict[str, Any] = (
         {"scheduler": settings.scheduler or "client"}

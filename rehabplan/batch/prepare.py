@@ -22,6 +22,9 @@ from rehabplan.profile_io import profile_from_mapping
 class Prepared:
     tasks: list[PatientTask] = field(default_factory=list)
     failed: list[PatientResult] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    """patient_ids whose row now fails: outputs from an earlier run no longer match the
+    patient's record (a red flag added with a typo, say) and must not look current."""
 
 
 def _failed(row: RawRow, problems: list[Problem], pid: str | None) -> PatientResult:
@@ -56,11 +59,15 @@ def prepare(
         first = owner.setdefault(pid.lower(), row.number) if pid else row.number
         if row.data is None:
             out.failed.append(_failed(row, list(row.problems), pid))
+            if pid and first == row.number:
+                out.withdrawn.append(pid)
             continue
         try:
             profile = profile_from_mapping(row.data, row.source)
         except InputError as e:
             out.failed.append(_failed(row, e.problems, pid))
+            if pid and first == row.number:
+                out.withdrawn.append(pid)
             continue
         if first != row.number:
             unit = "row" if patients.kind == "csv" else "line"

@@ -120,7 +120,8 @@ class BatchReport:
     def summary(self) -> str:
         t = self.totals()
         head = (
-            f"{t['rows']} rows in {self.elapsed():.1f} s: {t['done']} done, "
+            f"{t['rows']} {'row' if t['rows'] == 1 else 'rows'} in {self.elapsed():.1f} s: "
+            f"{t['done']} done, "
             f"{t['referred']} referred, {t['failed']} failed"
         )
         if t["skipped_unchanged"]:
@@ -128,11 +129,13 @@ class BatchReport:
         if t["not_processed"]:
             head += f", {t['not_processed']} not processed (interrupted)"
         lines = [head]
-        referred = [r for r in self._sorted() if r.status == "referred"]
+        # Referrals from an earlier run stay listed: they still need a clinician's action.
+        referred = [r for r in self._sorted() if _referred(r)]
         if referred:
             lines += ["", "Referred (red flags: a referral letter was written instead of a plan):"]
             for r in referred:
-                letter = next((f for f in r.files if "referral." in f), "")
+                letters = sorted((f for f in r.files if "referral." in f), key=_letter_first)
+                letter = letters[0] if letters else ""
                 lines.append(f"  {self.where(r.row)} ({r.patient_id}): {self.out_dir / letter}")
         failed = [r for r in self._sorted() if r.status == "failed"]
         if failed:
@@ -146,3 +149,14 @@ class BatchReport:
 
     def _sorted(self) -> list[PatientResult]:
         return [self.results[k] for k in sorted(self.results)]
+
+
+def _referred(r: PatientResult) -> bool:
+    return r.status == "referred" or (
+        r.status == "skipped-unchanged" and r.previous_status == "referred"
+    )
+
+
+def _letter_first(name: str) -> int:
+    """The printable letter first: referral.pdf, then .html, then .json."""
+    return next((i for i, ext in enumerate((".pdf", ".html", ".json")) if name.endswith(ext)), 3)

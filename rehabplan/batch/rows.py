@@ -111,6 +111,10 @@ def _read_text(path: Path, source: str) -> str:
 def _kind(path: Path, text: str, source: str) -> Kind:
     suffix = path.suffix.lower()
     if suffix in _JSONL_SUFFIXES:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        if first and not first.startswith("{") and _names_columns(first):
+            raise _fail(source, "looks like CSV (its first line names columns), not JSON "
+                                "lines: name the file .csv")  # fmt: skip
         return "jsonl"
     if suffix in _CSV_SUFFIXES:
         return "csv"
@@ -133,6 +137,11 @@ def _kind(path: Path, text: str, source: str) -> Kind:
     return "csv"
 
 
+def _names_columns(line: str) -> bool:
+    cells = next(csv.reader([line], delimiter=_delimiter(line)), [])
+    return sum(normalise_header(c) in KNOWN for c in cells) >= 2
+
+
 def _one_object(text: str) -> bool:
     try:
         return isinstance(json.loads(text), dict)
@@ -152,6 +161,9 @@ def _jsonl_rows(text: str, source: str):
             data = json.loads(line)
         except json.JSONDecodeError as e:
             yield RawRow(number, where, None, (Problem(where, "", f"is not valid JSON ({e.msg})"),))
+            continue
+        except RecursionError:
+            yield RawRow(number, where, None, (Problem(where, "", "is nested too deeply"),))
             continue
         if not isinstance(data, dict):
             kind = "null" if data is None else type(data).__name__
@@ -183,9 +195,12 @@ def _csv_file(path: Path, text: str, source: str) -> PatientFile:
     except csv.Error as e:
         raise _fail(source, f"is not valid CSV (line {reader.line_num}: {e})") from None
     # Leading blank lines are skipped, but still counted: row numbers match the spreadsheet.
-    header_index = next(i for i, rec in enumerate(records) if any(c.strip() for c in rec))
+    header_index = next((i for i, rec in enumerate(records) if any(c.strip() for c in rec)), None)
+    if header_index is None:
+        raise _fail(source, "is empty (no header row and no patients)")
     header = [normalise_header(c) for c in records[header_index]]
-    _check_header(header, source)
+    _check_header(header, source, first_line)
+    _check_quotes(text, records, header_index, header, delimiter, source)
     ignored = sorted({h for h in header if h and h not in KNOWN})
     rows = []
     for index in range(header_index + 1, len(records)):
@@ -211,13 +226,60 @@ def _delimiter(header_line: str) -> str:
     return max(_DELIMITERS, key=score)  # ties keep the first: comma
 
 
-def _check_header(header: list[str], source: str) -> None:
+def _check_quotes(
+    text: str, records: list[list[str]], header_index: int, header: list[str], delimiter: str,
+    source: str,
+) -> None:  # fmt: skip
+    """Refuse a file where a quote that is never closed swallowed the rows after it.
+
+    Python's csv reader (like Excel) lets a quoted cell run over several lines, so one stray
+    ``"`` reads every later row into a single cell: those patients would vanish from the
+    batch and their data land in another patient's plan. A strict parse tells a quote
+    left open to the end of the file; a multi-line cell whose later lines look like whole
+    rows means one was closed far too late.
+    """
+    need = max(2, len(header) // 2)
+    for index in range(header_index + 1, len(records)):
+        for name, cell in zip(header, records[index], strict=False):
+            lines = cell.splitlines()[1:]
+            if any(line.count(delimiter) >= need for line in lines):
+                raise _fail(
+                    source,
+                    f'row {index + 1}, column {name or "?"}: a quote (") opened in this cell '
+                    f"is not closed until {len(lines)} line(s) later, so those rows were read "
+                    "into this one cell; close or remove the quote",
+                )
+    if _open_at_end(text, delimiter):
+        raise _fail(
+            source,
+            f'a quote (") is opened and never closed (at or before row {len(records)}); '
+            "close or remove it so no row is lost",
+        )
+
+
+def _open_at_end(text: str, delimiter: str) -> bool:
+    """True when a quoted cell is still open at the end of the file (an inch mark such as
+    ``5" brace`` inside an unquoted cell is fine: csv reads it as a character)."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
+
+
+def _check_header(header: list[str], source: str, first_line: str) -> None:
     known = [h for h in header if h in KNOWN]
     if not known:
+        hint = ""
+        if first_line.lstrip().startswith("{"):
+            hint = "; it looks like JSON lines: name the file .jsonl"
+        elif len(header) > 1 and not any(header[1:]):
+            hint = "; is there a title line above the header? remove it"
         raise _fail(
             source,
             "has no header row naming the columns (the first row must name them, e.g. "
-            "patient_id, age, side, condition, …)",
+            f"patient_id, age, side, condition, …){hint}",
         )
     if "patient_id" not in header:
         raise _fail(source, "has no patient_id column (it names each patient's output folder)")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -87,7 +89,7 @@ class _Pool:
             max_workers=self.jobs,
             mp_context=self.ctx,
             initializer=_init_worker,
-            initargs=(self.formats,),
+            initargs=(self.formats, os.getpid()),
         )
 
     def submit(self, fn: TaskFn, task: PatientTask) -> Future[PatientResult]:
@@ -116,11 +118,31 @@ class _Pool:
         self.retired.clear()
 
 
-def _init_worker(formats: tuple[str, ...]) -> None:
+def _init_worker(formats: tuple[str, ...], driver: int) -> None:
+    _follow_driver(driver)
     # A failing initializer breaks the whole pool with an opaque error; the first task
     # warms up again and reports the real one for its patient instead.
     with contextlib.suppress(Exception):
         warm_up(formats, ignore_sigint=True)
+
+
+def _follow_driver(driver: int, every_s: float = 0.5) -> None:
+    """Exit when the driver process is gone (SIGKILL, OOM killer, closed terminal).
+
+    Workers ignore SIGINT and their parent is the fork server, not the driver, so without
+    this they would keep rendering patients nobody records and hold the caller's stdout
+    open. Dying mid-patient is safe: outputs are renamed into place only when complete.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            try:
+                os.kill(driver, 0)
+            except (ProcessLookupError, PermissionError):  # gone, or its pid now not ours
+                os._exit(1)
+
+    threading.Thread(target=watch, name="rehabplan-driver-watch", daemon=True).start()
 
 
 def run_local(

@@ -16,6 +16,7 @@ file it lists exists; anything else is regenerated from scratch.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -72,6 +73,20 @@ def patient_dir(out_root: Path, patient_id: str) -> Path:
     if not re.fullmatch(PATIENT_ID_PATTERN, patient_id):
         raise ValueError(f"unsafe patient_id for a folder name: {patient_id!r}")
     return Path(out_root) / patient_id
+
+
+def withdraw(out_root: Path, patient_id: str) -> None:
+    """Remove a patient's earlier outputs and manifest (their row now fails).
+
+    An id that is not a safe folder name never had a folder, so there is nothing to do.
+    """
+    try:
+        folder = patient_dir(Path(out_root), patient_id)
+    except ValueError:
+        return
+    for name in (*OUTPUT_NAMES, MANIFEST):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            (folder / name).unlink()
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -142,6 +157,7 @@ def process_patient(task: PatientTask) -> PatientResult:
             protocol=_WARM["protocol"],
         )
     except InputError as e:
+        withdraw(Path(task.out_root), task.patient_id)
         return PatientResult(
             task.row,
             task.patient_id,

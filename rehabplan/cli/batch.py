@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -82,8 +83,8 @@ def batch(
     interruption finishes the rest and skips patients whose input has not changed.
 
     \b
-    Exit codes: 0 every row done or referred; 1 some rows failed (or interrupted);
-    2 the file cannot be read (nothing written).
+    Exit codes: 0 every row done or referred; 1 some rows failed; 2 the file cannot be
+    read or --out cannot be written (nothing written); 130 interrupted (Ctrl-C, SIGTERM).
     """
     from rehabplan.batch.driver import BatchSettings, run_batch
     from rehabplan.batch.runner import default_jobs
@@ -113,10 +114,13 @@ def batch(
     def warn(message: str) -> None:
         click.secho(f"warning: {message}", err=True, fg="yellow")
 
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         report = run_batch(settings, warn=warn)
     except OSError as e:  # scheduler unreachable, output folder not writable
         fail(str(e), EXIT_INVALID)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     click.echo(report.summary())
     if report.interrupted:
         click.echo(
@@ -126,3 +130,9 @@ def batch(
         )
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(report.exit_code())
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler or ``kill``) stops a batch the way Ctrl-C does: patients in
+    progress finish, the report is written, the exit code is 130."""
+    raise KeyboardInterrupt

@@ -182,6 +182,12 @@ def test_row_numbers_match_the_spreadsheet(tmp_path, bx):
         (b'[{"patient_id": "P-1"}]', "all.json", "JSON array"),
         (b'{\n  "patient_id": "P-1",\n  "age": 30\n}\n', "one.json", "one patient object per"),
         (b"patient_id,age,age\r\nP-1,3,4\r\n", "twice.csv", "appears twice"),
+        (b",,,,\r\n", "cells.csv", "is empty"),
+        (b"patient_id,redflag_locking\r\nP-1,yes\r\n", "flag2.csv", "not a known red flag"),
+        (b"patient_id,Red Flags: Fever\r\nP-1,yes\r\n", "flag3.csv", "not a known red flag"),
+        (b"patient_id,locking\r\nP-1,yes\r\n", "flag4.csv", "not a known red flag"),
+        (b"patient_id,age,side\r\nP-1,34,left\r\n", "csv.jsonl", "looks like CSV"),
+        (b'{"patient_id": "P-1"}\n', "lines.csv", "looks like JSON lines"),
     ],
 )
 def test_unreadable_file_exits_2_and_writes_nothing(tmp_path, bx, content, name, words):
@@ -290,3 +296,73 @@ def test_clinic_branding_reaches_every_handout_and_a_missing_file_is_refused(tmp
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert "Clínica Río Sport" in text and "28013 Madrid" in text
+
+
+def test_an_unclosed_quote_stops_the_file_before_rows_vanish(tmp_path, bx):
+    """One stray quote would read every later row into one cell: those patients would
+    silently drop out and their data land in another patient's plan."""
+    path = bx.write_csv(tmp_path / "p.csv", bx.varied(4), header=[*bx.HEADER, "clinician_note"])
+    lines = path.read_bytes().decode("utf-8").split("\r\n")
+    lines[2] = lines[2] + '"seen 3/2'  # row 3: the note opens a quote that never closes
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+    proc = bx.run("p.csv", "--out", "out", "--formats", "json", cwd=tmp_path)
+    assert proc.returncode == EXIT_INVALID, proc.stdout
+    assert "row 3, column clinician_note" in proc.stderr and "quote" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    # Closed again two rows later: still refused, naming how many lines were swallowed.
+    lines[4] = lines[4] + '"'
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+    proc = bx.run("p.csv", "--out", "out", "--formats", "json", cwd=tmp_path)
+    assert proc.returncode == EXIT_INVALID and "row 3, column clinician_note" in proc.stderr
+
+
+def test_an_inch_mark_in_a_cell_is_not_a_quote(tmp_path, bx):
+    rows = [bx.row(name='Ana 5" brace'), bx.row(patient_id="P-002")]
+    bx.write_csv(tmp_path / "p.csv", rows)
+    text = (tmp_path / "p.csv").read_text("utf-8").replace('"Ana 5"" brace"', 'Ana 5" brace')
+    (tmp_path / "p.csv").write_text(text, "utf-8")
+    proc = bx.run("p.csv", "--out", "out", "--formats", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _plan(tmp_path / "out", "P-001")["patient"]["name"] == 'Ana 5" brace'
+
+
+def test_absurd_values_are_row_problems_not_crashes(tmp_path, bx):
+    deep = "[" * 5000 + "]" * 5000
+    bx.write_jsonl(tmp_path / "p.jsonl", [
+        bx.profile(),
+        deep,
+        bx.profile(patient_id="J-002", age=10**400),
+        bx.profile(patient_id="J-003", start_date="9999-12-31"),
+    ])  # fmt: skip
+    proc = bx.run("p.jsonl", "--out", "out", "--formats", "json", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    rows = bx.by_row(bx.report(tmp_path / "out"))
+    assert rows[1]["status"] == "done"
+    assert "nested too deeply" in rows[2]["reason"]
+    assert "age: must be between 12 and 100, got 100000000000… (401 digits)" in rows[3]["reason"]
+    assert "start_date: must be between 2000-01-01 and 2099-12-31" in rows[4]["reason"]
+
+
+def test_a_row_that_now_fails_takes_its_old_outputs_with_it(tmp_path, bx):
+    """A patient planned yesterday whose row now fails (a red flag typed wrongly, an age
+    mistyped) must not keep a handout that looks current."""
+    rows = bx.varied(2)
+    bx.write_csv(tmp_path / "p.csv", rows)
+    assert bx.run("p.csv", "--out", "out", "--formats", "json,ics", cwd=tmp_path).returncode == 0
+    first = tmp_path / "out" / rows[0]["patient_id"]
+    assert (first / "plan.json").exists()
+    rows[0]["age"] = "520"
+    bx.write_csv(tmp_path / "p.csv", rows)
+    proc = bx.run("p.csv", "--out", "out", "--formats", "json,ics", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert sorted(p.name for p in first.iterdir()) == []
+    assert (tmp_path / "out" / rows[1]["patient_id"] / "plan.json").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_message(tmp_path, bx):
+    bx.write_csv(tmp_path / "p.csv", [bx.row()])
+    # /proc refuses new folders even to root, as a read-only mount or a full quota would.
+    proc = bx.run("p.csv", "--out", "/proc/rehabplan-out", "--formats", "json", cwd=tmp_path)
+    assert proc.returncode == EXIT_INVALID, proc.stderr
+    assert "/proc/rehabplan-out: cannot be written to (--out)" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -199,3 +199,45 @@ def test_ctrl_c_keeps_finished_patients_and_exits_130(tmp_path, bx):
     assert reported == _finished(out)  # every finished patient is in the report, none lost
     assert 5 <= len(reported) < 200
     assert f"{len(reported)} done" in stdout and "not processed (interrupted)" in stdout
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path, bx):
+    bx.write_csv(tmp_path / "p.csv", bx.varied(200))
+    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    _wait_for(lambda: len(_finished(out)) >= 5, 60, proc)
+    proc.terminate()  # what a job scheduler or `kill` sends
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    rep = bx.report(out)
+    assert rep["interrupted"] is True
+    assert {r["patient_id"] for r in rep["rows"] if r["status"] == "done"} == _finished(out)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux process model")
+def test_workers_leave_when_the_driver_is_killed(tmp_path, bx):
+    """SIGKILL of the driver alone: its workers must not go on rendering unrecorded
+    patients and hold the caller's pipes open (the caller would hang)."""
+    import threading
+
+    bx.write_csv(tmp_path / "p.csv", bx.varied(400))
+    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    _wait_for(lambda: len(_finished(out)) >= 5, 60, proc)
+    proc.kill()  # the driver only, not its process group
+    proc.wait()
+    closed = threading.Event()
+
+    def drain() -> None:
+        proc.stdout.read()  # returns when every process holding the pipe has exited
+        closed.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    assert closed.wait(15), "worker processes outlived the driver"
+    settled = len(_finished(out))
+    time.sleep(1.5)
+    assert len(_finished(out)) == settled < 400
