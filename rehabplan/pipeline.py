@@ -49,6 +49,8 @@ class Outcome:
     plan: Plan | None = None
     referral: Referral | None = None
     files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Things worth a look that did not stop the run (letters the handout font lacks)."""
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -109,7 +111,25 @@ def run(
         return Outcome("referred", referral=referral, files=files)
 
     plan = build_plan(profile, library, protocol, previous=read_previous(out_dir))
-    return Outcome("planned", plan=plan, files=write_plan(plan, out_dir, formats, options, library))
+    files = write_plan(plan, out_dir, formats, options, library)
+    warnings = font_warnings(profile) if {"pdf", "html"} & set(formats) else []
+    return Outcome("planned", plan=plan, files=files, warnings=warnings)
+
+
+def font_warnings(profile: Profile) -> list[str]:
+    """Name or note characters the handout's font cannot print (see ``missing_glyphs``)."""
+    from rehabplan.export.assets import missing_glyphs
+
+    out = []
+    for field_name in ("name", "clinician_note"):
+        missing = missing_glyphs(getattr(profile, field_name) or "")
+        if missing:
+            out.append(
+                f"{field_name}: the handout font has no letters for {missing!r}; they print "
+                "with a system font where one has them, otherwise they are left blank "
+                "(check the PDF)"
+            )
+    return out
 
 
 # Every file a plan or a referral may leave in its folder. Writing one kind removes the

@@ -70,6 +70,8 @@ def plan(
         start_date = dt.datetime.now(profile.zone).date()
     options = export_settings(**export)  # type: ignore[arg-type]
     outcome = run(profile, out_dir, formats=wanted, start=start_date, options=options)
+    for warning in outcome.warnings:
+        click.secho(f"warning: {profile_path}: {warning}", err=True, fg="yellow")
     if outcome.status == "referred" and outcome.referral is not None:
         click.echo(referral_summary(outcome.referral, outcome.files))
         sys.exit(EXIT_RED_FLAGS)

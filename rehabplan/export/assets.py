@@ -41,6 +41,25 @@ def font_face_css() -> str:
 
 
 @cache
+def _covered() -> frozenset[int]:
+    """Code points the shipped font draws (the same set in all three faces)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(templates_dir() / "fonts" / _FACES[0][0], lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def missing_glyphs(text: str) -> str:
+    """The characters of ``text`` the shipped font cannot draw (CJK, emoji, …), in order.
+
+    The stylesheet falls back to the system's sans-serif for them, so they print where the
+    machine has a font with them and stay blank where it has none; callers warn.
+    """
+    covered = _covered()
+    return "".join(dict.fromkeys(c for c in text if not c.isspace() and ord(c) not in covered))
+
+
+@cache
 def stylesheet(paper: str) -> str:
     """The whole handout stylesheet for one paper size, as text to inline in ``<style>``."""
     size = {"a4": "A4", "letter": "letter"}[paper]

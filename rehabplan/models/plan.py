@@ -33,6 +33,9 @@ class PatientInfo(_Out):
     language: str
     cleared_by_clinician: bool = False
     clinician_note: str | None = None
+    goal_weekly_distance: float | None = None
+    """The runner's weekly goal in their units, so the handout can say how far the plan
+    takes them (None in plans written before this field existed)."""
 
 
 class PhaseBlock(_Out):

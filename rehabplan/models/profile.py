@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from functools import cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -270,6 +271,8 @@ class Profile(Strict):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
+            if value not in _zone_names():  # "localtime", "Factory", "posixrules": not places
+                raise ZoneInfoNotFoundError(value)
         except (ZoneInfoNotFoundError, ValueError):
             hint = _zone_hint(value)
             raise PydanticCustomError(
@@ -298,6 +301,11 @@ class Profile(Strict):
     def weekly_km(self, value: float) -> float:
         """A weekly distance from this profile (in its ``units``) converted to kilometres."""
         return value * KM_PER_MILE if self.units is Units.MI else float(value)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
 
 
 def _zone_hint(value: str) -> str:

@@ -133,6 +133,7 @@ def patient(ctx: Context) -> PatientInfo:
         language=p.language,
         cleared_by_clinician=p.cleared_by_clinician,
         clinician_note=p.clinician_note,
+        goal_weekly_distance=p.goal_weekly_km,
     )
 
 

@@ -494,7 +494,9 @@ class Scheduler:
             self.state.first_generated_build_up = False
         last_stage = self.protocol.run_walk.stages[-1]
         goal = self.ctx.goal_minutes()
-        target = min(goal, math.floor(base * factor)) if base else last_stage.run_min
+        # Never below last week: a goal the run/walk stages already passed is held, not
+        # undercut (a 1 km goal must not end the plan on 2-minute runs).
+        target = min(max(goal, base), math.floor(base * factor)) if base else last_stage.run_min
         per_run = target // len(run_days)
         out: list[Session] = []
         for day in future:

@@ -244,3 +244,40 @@ def test_a_failed_write_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
                          remove=(out / "referral.json",))  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
     assert (out / "plan.json").read_text() == "old plan"
+
+
+def test_letters_the_handout_font_lacks_are_warned_about(run_cli, tmp_path):
+    data = yaml.safe_load((EXAMPLES / "maria-pes-anserine.yaml").read_text("utf-8"))
+    data.update(name="渡辺 健二 Zoë", side="both")
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    result = run_cli("plan", path, "--out", tmp_path / "o", "--format", "json,html")
+    assert result.returncode == 0, result.stderr
+    assert "warning: " in result.stderr and "no letters for '渡辺健二'" in result.stderr
+    html = (tmp_path / "o" / "handout.html").read_text("utf-8")
+    assert "渡辺 健二 Zoë, your plan for stronger knees" in html
+    quiet = run_cli("plan", EXAMPLES / "maria-pes-anserine.yaml", "--out", tmp_path / "q",
+                    "--format", "json,html")  # fmt: skip
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    ("goal", "words"),
+    [
+        (300, "Your goal is about 300 km a week. This plan takes you to about "),
+        (10, "Your goal is about 10 km a week. The last stages take you a little past it"),
+    ],
+)
+def test_the_handout_says_how_far_the_plan_takes_the_runner(run_cli, tmp_path, goal, words):
+    data = yaml.safe_load((EXAMPLES / "maria-pes-anserine.yaml").read_text("utf-8"))
+    data["goal_weekly_km"] = goal
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    result = run_cli("plan", path, "--out", tmp_path / "o", "--format", "json,html")
+    assert result.returncode == 0, result.stderr
+    html = " ".join((tmp_path / "o" / "handout.html").read_text("utf-8").split())
+    assert words in html
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text("utf-8"))
+    last = [w for w in plan["weekly_load"] if w["run_minutes"]][-1]
+    if goal == 300:
+        assert f"takes you to about {last['run_distance']:.0f} km a week" in html

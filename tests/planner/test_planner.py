@@ -194,3 +194,17 @@ def test_identity_is_deterministic(make_profile, library, protocol):
     shared = {s.uid for s in a.sessions} & {s.uid for s in later.sessions}
     assert shared, "a moved plan keeps the UIDs of its sessions"
     assert all(s.sequence == 1 for s in later.sessions if s.uid in shared)
+
+
+@pytest.mark.parametrize("goal", [1, 5, 10])
+def test_a_goal_the_stages_already_pass_is_held_not_undercut(make_profile, library, protocol,
+                                                              goal):  # fmt: skip
+    """The run/walk stages end near 90 minutes a week whatever the goal. A small goal must
+    not make the weeks after them drop back to a few minutes of running."""
+    _profile, plan = _plan(
+        make_profile, library, protocol, goal_weekly_km=goal, baseline_weekly_km=10
+    )
+    weeks = [w.run_minutes for w in plan.weekly_load if w.run_minutes]
+    assert weeks[-1] >= 0.9 * max(weeks), weeks
+    runs = [s.run_walk for s in plan.sessions if s.run_walk is not None]
+    assert min(r.run_min for r in runs[-3:]) >= 20, runs[-3:]
