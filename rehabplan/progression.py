@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from rehabplan.library import Library
 from rehabplan.models.plan import Plan, Referral, Session
@@ -34,7 +34,7 @@ from rehabplan.models.protocol import Protocol
 from rehabplan.planner import Resume, continue_plan
 from rehabplan.planning.context import Context
 from rehabplan.screening import Screening, referral_for
-from rehabplan.validation import NPRS, Strict
+from rehabplan.validation import NPRS, Strict, without_control_characters
 from rehabplan.vocab import RedFlag, SessionKind
 
 DAY = dt.timedelta(days=1)
@@ -51,7 +51,9 @@ class CheckIn(Strict):
     swelling: bool = False
     """New or increased swelling after the session."""
     red_flags: list[RedFlag] = Field(default_factory=list)
-    note: Annotated[str, Field(max_length=1000)] | None = None
+    note: (
+        Annotated[str, Field(max_length=1000), BeforeValidator(without_control_characters)] | None
+    ) = None
 
 
 class Decision(StrEnum):
@@ -135,10 +137,14 @@ def replan(
 ) -> Replan:
     """Re-plan from ``today`` after ``checkins``; sessions before today stay as they were."""
     ordered = sorted(checkins, key=lambda c: c.date)
-    if ordered and ordered[-1].red_flags:
-        flags = list(dict.fromkeys(ordered[-1].red_flags))
+    # The newest report (``checkins`` is in the order they were made) decides a stop,
+    # whatever session it is about: a warning sign about last Tuesday stops the plan even
+    # when Thursday was already logged.
+    if checkins and checkins[-1].red_flags:
+        newest = checkins[-1]
+        flags = list(dict.fromkeys(newest.red_flags))
         referral = referral_for(profile, Screening(refer=True, flags=flags))
-        referral = referral.model_copy(update={"date": ordered[-1].date})
+        referral = referral.model_copy(update={"date": newest.date, "at_checkin": True})
         return Replan(Decision.STOP, None, referral)
     if profile.start_date is None:
         profile = profile.model_copy(update={"start_date": previous.start_date})
@@ -179,9 +185,8 @@ def replan(
             load_factor = {
                 Decision.PROGRESS: None,
                 Decision.HOLD: 1.0,
-                Decision.STEP_BACK: 1 / (1 + rw.continuous.weekly_increase_max),
-            }[decision]
-            if decision is Decision.STEP_BACK:
+            }.get(decision, 1 / (1 + rw.continuous.weekly_increase_max))  # step back (or stop)
+            if decision in (Decision.STEP_BACK, Decision.STOP):
                 rest_days.add(session.date + DAY)
         elif session.kind is SessionKind.STRENGTH and decision in (
             Decision.HOLD,

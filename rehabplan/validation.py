@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
@@ -40,6 +41,8 @@ def _check_between(lo: float, hi: float):
 
 def _num(x: float) -> str:
     try:
+        if isinstance(x, float) and abs(x) >= 1e15:
+            return f"{x:g}"
         return str(int(x)) if float(x).is_integer() else f"{x:g}"
     except OverflowError:  # an integer of hundreds of digits: say so, briefly
         text = str(x)
@@ -49,6 +52,49 @@ def _num(x: float) -> str:
 def between(lo: float, hi: float) -> AfterValidator:
     """An ``Annotated`` marker: value must lie in [lo, hi], with a message naming both ends."""
     return AfterValidator(_check_between(lo, hi))
+
+
+# Characters that have no place in a name or note: control characters (NUL, ESC, …) are
+# invalid in iCalendar and garble terminals; bidirectional overrides and isolates can make
+# the rest of a printed line read backwards.
+_NEVER_IN_TEXT = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def plain_text(multiline: bool) -> BeforeValidator:
+    """An ``Annotated`` marker refusing control characters (and line breaks unless
+    ``multiline``), with a message naming them."""
+    allowed = "\n\t" if multiline else ""
+
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if multiline:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        bad = [c for c in value if _unwanted(c, allowed)]
+        if bad:
+            names = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in bad))
+            kind = "control characters" if multiline else "line breaks or control characters"
+            raise PydanticCustomError(
+                "plain_text",
+                "must be plain text without {kind} (found {names})",
+                {"kind": kind, "names": names},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+def _unwanted(c: str, allowed: str) -> bool:
+    return c in _NEVER_IN_TEXT or (unicodedata.category(c) == "Cc" and c not in allowed)
+
+
+def without_control_characters(value: object) -> object:
+    """Drop what :func:`plain_text` refuses, for free text a runner types on a phone: a
+    stray control character is not worth an error message there."""
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return "".join(c for c in value if not _unwanted(c, "\n\t"))
+    return value
 
 
 NPRS = Annotated[int, between(0, 10)]
@@ -86,6 +132,8 @@ def _describe(err: dict[str, Any]) -> str:
     if kind in {"enum", "literal_error"}:
         expected = str(ctx.get("expected", "")).replace("'", "")
         return f"must be one of {expected}; got {got!r}"
+    if kind == "int_parsing_size":
+        return "is far too large a number"
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return f"must be a whole number, got {got!r}"
     if kind in {"float_parsing", "float_type"}:

@@ -146,6 +146,8 @@ class Referral(_Out):
     urgency: str
     urgency_level: Literal["emergency", "within_24_hours", "within_a_week"]
     advice_meanwhile: list[str]
+    at_checkin: bool = False
+    """Reported at a check-in during the programme, not found at the assessment."""
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

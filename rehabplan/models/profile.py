@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from functools import cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from rehabplan.validation import NPRS, Strict, between
+from rehabplan.validation import NPRS, Strict, between, plain_text
 from rehabplan.vocab import (
     HOUSEHOLD,
     KM_PER_MILE,
@@ -78,38 +77,6 @@ def check_start_date(value: dt.date) -> dt.date:
             {"lo": FIRST_START.isoformat(), "hi": LAST_START.isoformat(), "got": value.isoformat()},
         )
     return value
-
-
-# Characters that have no place in a name or note: control characters (NUL, ESC, …) are
-# invalid in iCalendar and garble terminals; bidirectional overrides and isolates can make
-# the rest of a printed line read backwards.
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-def _plain_text(multiline: bool):
-    allowed = "\n\t" if multiline else ""
-
-    def check(value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        if multiline:
-            value = value.replace("\r\n", "\n").replace("\r", "\n")
-        bad = [
-            c for c in value
-            if (unicodedata.category(c) == "Cc" and c not in allowed)
-            or c in _BIDI_CONTROLS or c in "\u2028\u2029"
-        ]  # fmt: skip
-        if bad:
-            names = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in bad))
-            kind = "control characters" if multiline else "line breaks or control characters"
-            raise PydanticCustomError(
-                "plain_text",
-                "must be plain text without {kind} (found {names})",
-                {"kind": kind, "names": names},
-            )
-        return value
-
-    return BeforeValidator(check)
 
 
 def _check_patient_id(value: object) -> object:
@@ -206,7 +173,7 @@ class Profile(Strict):
     """
 
     patient_id: Annotated[str, BeforeValidator(_check_patient_id)]
-    name: Annotated[str, Field(max_length=120), _plain_text(multiline=False)] | None = None
+    name: Annotated[str, Field(max_length=120), plain_text(multiline=False)] | None = None
     age: Annotated[int, between(12, 100)]
     side: Side
     condition: Condition
@@ -214,7 +181,7 @@ class Profile(Strict):
     pain: Pain
     red_flags: RedFlags = RedFlags()
     cleared_by_clinician: bool = False
-    clinician_note: Annotated[str, Field(max_length=1000), _plain_text(multiline=True)] | None = (
+    clinician_note: Annotated[str, Field(max_length=1000), plain_text(multiline=True)] | None = (
         Field(default=None, validate_default=True)
     )
     start_date: Annotated[dt.date, AfterValidator(check_start_date)] | None = None
@@ -313,7 +280,7 @@ def _zone_hint(value: str) -> str:
     lowered = value.strip().lower()
     if not lowered:
         return ""
-    zones = sorted(available_timezones())
+    zones = sorted(_zone_names())
     by_lower = {z.lower(): z for z in zones}
     matches = [by_lower[lowered]] if lowered in by_lower else []
     matches += [z for z in zones if lowered in z.lower() and z not in matches]

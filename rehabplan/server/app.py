@@ -171,6 +171,7 @@ def create_app(
                     request=request, user=None, status=status, detail=getattr(exc, "detail", "")
                 ),
                 status_code=status,
+                headers=getattr(exc, "headers", None),  # e.g. Allow on a 405
             )
         return HTMLResponse(
             web.env.get_template("error.html.j2").render(

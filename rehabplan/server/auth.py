@@ -78,10 +78,14 @@ def log_in(request: Request, user: Any) -> None:
     """Start a fresh session (new CSRF token) so a pre-login session cannot be fixed."""
     request.session.clear()
     request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-def log_out(request: Request) -> None:
+def log_out(request: Request, store: Store, user: Any) -> None:
+    """End this session and every other copy of it: the cookie is signed, not stored, so
+    clearing the browser's copy alone would leave a copied cookie valid for hours."""
+    store.end_sessions(user.id)
     request.session.clear()
 
 
@@ -89,7 +93,10 @@ def current_user(request: Request, store: Store) -> Any | None:
     uid = request.session.get("uid")
     if not isinstance(uid, int):
         return None
-    return store.user_by_id(uid)
+    user = store.user_by_id(uid)
+    if user is None or request.session.get("epoch") != user.session_epoch:
+        return None  # logged out, or the password changed since this cookie was issued
+    return user
 
 
 class LoginLimiter:

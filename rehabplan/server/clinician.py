@@ -121,7 +121,7 @@ async def login_submit(request: Request) -> Response:
 
 @login_required
 async def logout(request: Request) -> Response:
-    auth.log_out(request)
+    await run_in_threadpool(auth.log_out, request, _web(request).store, request.state.user)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -148,6 +148,10 @@ def _form_page(request: Request, form: PatientForm, *, edit: str | None = None, 
     )
 
 
+# /patients/new is the form: a patient called "new" could never be opened.
+RESERVED_IDS = frozenset({"new"})
+
+
 @login_required
 async def new_patient(request: Request) -> Response:
     if request.method == "GET":
@@ -156,6 +160,11 @@ async def new_patient(request: Request) -> Response:
     form = PatientForm.from_post(await request.form())
     profile = _validated(form)
     if profile is None:
+        return _form_page(request, form, status=422)
+    if profile.patient_id.lower() in RESERVED_IDS:
+        form.errors.setdefault("patient_id", []).append(
+            f"patient_id: {profile.patient_id!r} names a page of this app; choose another"
+        )
         return _form_page(request, form, status=422)
     try:
         _pk, outcome = await run_in_threadpool(
@@ -336,7 +345,7 @@ async def handout_pdf(request: Request) -> Response:
     pdf = await run_in_threadpool(_render_pdf, web, current, options)
     if pdf is None:
         raise HTTPException(404)
-    name = f"{row.patient_id}-{'handout' if current.plan_json else 'referral'}.pdf"
+    name = f"{row.patient_id}-{'referral' if current.referral_json else 'handout'}.pdf"
     return Response(
         pdf,
         media_type="application/pdf",

@@ -131,13 +131,23 @@ class Store:
             raise Duplicate(f"user {username!r} already exists") from None
 
     def set_password(self, username: str, password_hash: str) -> bool:
+        """New password; every session of that user ends (a leaked cookie dies with it)."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(t.users)
                 .where(t.users.c.username == username)
-                .values(password_hash=password_hash)
+                .values(password_hash=password_hash, session_epoch=t.users.c.session_epoch + 1)
             )
             return result.rowcount == 1
+
+    def end_sessions(self, user_id: int) -> None:
+        """Invalidate every session cookie issued to this user so far (log-out)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.users)
+                .where(t.users.c.id == user_id)
+                .values(session_epoch=t.users.c.session_epoch + 1)
+            )
 
     def user_by_name(self, username: str) -> Row[Any] | None:
         with self.reader.connect() as conn:

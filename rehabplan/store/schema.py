@@ -48,6 +48,9 @@ users = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # Raised on log-out and password change; a session cookie carries the value it was
+    # issued with, so older cookies stop working on every server process at once.
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
 )
 
 patients = Table(

@@ -132,7 +132,7 @@ def test_checkin_replans_and_red_flag_refers(run_cli, tmp_path):
                    "--status", "done", "--red-flag", "instability")  # fmt: skip
     assert flag.returncode == 3
     referral = json.loads((out / "referral.json").read_text("utf-8"))
-    assert referral["findings"][0]["flag"] == "instability"
+    assert referral["findings"][0]["flag"] == "instability" and referral["at_checkin"] is True
     # The plan stops: nothing ahead but one "contact your clinician" event, and later
     # check-ins are refused until a new plan is made.
     stopped = json.loads((out / "plan.json").read_text("utf-8"))

@@ -148,3 +148,26 @@ def test_painful_strength_session_holds_the_dose(make_profile, library, protocol
                     if s.kind is SessionKind.STRENGTH and s.date >= week2_day)  # fmt: skip
     assert new_next.exercises == reported.exercises
     assert new_next.sequence == old_next.sequence + 1
+
+
+@pytest.mark.parametrize("where", ["early", "late"])
+def test_a_warning_sign_about_an_older_session_still_stops(make_profile, library, protocol,
+                                                           where):  # fmt: skip
+    """Check-ins arrive in any order: a warning sign reported today about last week's
+    session must stop the plan even though a later session was already logged (late in the
+    plan, among continuous runs, this used to raise instead)."""
+    _profile, plan = _plan(make_profile, library, protocol)
+    sessions = plan.sessions if where == "early" else [s for s in plan.sessions
+                                                       if s.run_walk is not None][-6:]  # fmt: skip
+    older, newer = sessions[1], sessions[4]
+    history = [
+        CheckIn(session_uid=newer.uid, date=newer.date, status="done", pain_during=1),
+        CheckIn(session_uid=older.uid, date=older.date, status="done", pain_during=2,
+                red_flags=[RedFlag.FEVER]),
+    ]  # fmt: skip
+    result = replan(_profile, library, protocol, plan, history, newer.date + DAY)
+    assert result.decision is Decision.STOP
+    assert result.referral is not None and result.referral.at_checkin
+    # A stop reported earlier and then older news: the newest report is what counts.
+    calm = replan(_profile, library, protocol, plan, list(reversed(history)), newer.date + DAY)
+    assert calm.decision is not Decision.STOP

@@ -128,3 +128,52 @@ def test_check_in_pages_need_a_live_token(live_server):
         assert r.status_code == 404
         assert re.sub(r"\s+", " ", r.text) == re.sub(r"\s+", " ", pages[0].text)
         assert "set-cookie" not in r.headers
+
+
+def test_a_copied_session_cookie_dies_at_log_out_and_password_change(live_server):
+    """The session cookie is signed, not stored: without a server-side epoch a copy taken
+    before log-out (a shared computer, a proxy log) would stay valid for hours."""
+    from tests.server.helpers import add_user
+
+    add_user(live_server.db_url, "leaver")
+    client = live_server.login("leaver")
+    copied = dict(client.cookies)
+    assert client.get("/patients").status_code == 200
+    r = client.post("/logout", data={"csrf_token": csrf_of(client.get("/patients").text)})
+    assert r.status_code == 303
+    with live_server.client(cookies=copied) as thief:
+        r = thief.get("/patients")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    client.close()
+
+    again = live_server.login("leaver")
+    assert again.get("/patients").status_code == 200
+    import subprocess
+    import sys
+
+    changed = subprocess.run(
+        [sys.executable, "-m", "rehabplan", "user", "passwd", "leaver", "--password-stdin"],
+        input="a-new-long-password-2026\n", capture_output=True, text=True, timeout=60,
+        env={**__import__("os").environ, "REHABPLAN_DATABASE_URL": live_server.db_url},
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert again.get("/patients").status_code == 303
+    again.close()
+
+
+def test_wrong_methods_say_which_are_allowed(live_server):
+    client = live_server.login()
+    r = client.put("/patients")
+    assert r.status_code == 405 and "GET" in r.headers.get("allow", "")
+    client.close()
+
+
+def test_new_is_not_a_patient_id(live_server):
+    from tests.server.helpers import form_fields, profile_data
+
+    client = live_server.login()
+    csrf = csrf_of(client.get("/patients/new").text)
+    r = client.post("/patients/new", data={**form_fields(profile_data(patient_id="new")),
+                                           "csrf_token": csrf})  # fmt: skip
+    assert r.status_code == 422 and "names a page of this app" in r.text
+    client.close()

@@ -172,3 +172,39 @@ def test_concurrent_first_start_on_an_empty_postgres_schema_migrates_once(pg_url
         rows = conn.execute(text("SELECT version FROM schema_migrations")).scalars().all()
     assert sorted(rows) == [m.version for m in MIGRATIONS]
     store.close()
+
+
+def test_a_version_1_database_gains_session_epochs(tmp_path):
+    """A database made before migration 2 (users without session_epoch) is upgraded in
+    place at start-up and keeps its users."""
+    from sqlalchemy import create_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                "name VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO schema_migrations VALUES (1, 'initial tables', '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, username VARCHAR(64) "
+                "NOT NULL UNIQUE, password_hash VARCHAR(256) NOT NULL, "
+                "created_at DATETIME NOT NULL)"
+            )
+        )
+        conn.execute(text("INSERT INTO users VALUES (7, 'ana', 'x', '2026-11-01 00:00:00')"))
+    engine.dispose()
+    store = open_store(url)
+    user = store.user_by_id(7)
+    assert user.username == "ana" and user.session_epoch == 0
+    store.end_sessions(7)
+    assert store.user_by_id(7).session_epoch == 1
+    store.close()
