@@ -97,7 +97,18 @@ def without_control_characters(value: object) -> object:
     return value
 
 
-NPRS = Annotated[int, between(0, 10)]
+def _not_a_bool(value: object) -> object:
+    """JSON ``true`` is not the number 1 (pydantic would quietly take it as 1)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_type", "must be a number, got {got}",
+                                  {"got": str(value).lower()})  # fmt: skip
+    return value
+
+
+NUMBER = BeforeValidator(_not_a_bool)
+"""An ``Annotated`` marker for numeric fields: refuses true/false."""
+
+NPRS = Annotated[int, NUMBER, between(0, 10)]
 """Numeric pain rating scale, 0 (no pain) to 10 (worst imaginable)."""
 
 

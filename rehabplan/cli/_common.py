@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from importlib.util import find_spec
 from pathlib import Path
@@ -30,9 +31,9 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(
-            [Problem(option, "", f"must be a date written YYYY-MM-DD, got {text!r}")]
-        ) from None
+        shape_ok = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip())
+        what = "is not a real calendar date" if shape_ok else "must be a date written YYYY-MM-DD"
+        raise InputError([Problem(option, "", f"{what}, got {text!r}")]) from None
     if not FIRST_START <= day <= LAST_START:
         raise InputError(
             [Problem(option, "", f"must be between {FIRST_START} and {LAST_START}, got {day}")]

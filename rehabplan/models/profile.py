@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from rehabplan.validation import NPRS, Strict, between, plain_text
+from rehabplan.validation import NPRS, NUMBER, Strict, between, plain_text
 from rehabplan.vocab import (
     HOUSEHOLD,
     KM_PER_MILE,
@@ -85,7 +85,7 @@ def _check_patient_id(value: object) -> object:
             "patient_id",
             "must be 1 to 64 characters using only letters A-Z, digits, '-' and '_' "
             "(no spaces or accents; it is a pseudonym, put the real name under name), got {got}",
-            {"got": repr(value)},
+            {"got": repr(value if len(value) <= 80 else value[:80] + "…")},
         )
     return value
 
@@ -174,7 +174,7 @@ class Profile(Strict):
 
     patient_id: Annotated[str, BeforeValidator(_check_patient_id)]
     name: Annotated[str, Field(max_length=120), plain_text(multiline=False)] | None = None
-    age: Annotated[int, between(12, 100)]
+    age: Annotated[int, NUMBER, between(12, 100)]
     side: Side
     condition: Condition
     factors: Annotated[list[Factor], BeforeValidator(_lower_list)] = Field(default_factory=list)
@@ -193,8 +193,8 @@ class Profile(Strict):
     cross_training: Annotated[list[CrossTraining], BeforeValidator(_lower_list)] = Field(
         default_factory=list
     )
-    baseline_weekly_km: Annotated[float, between(0, 300)] = 0
-    goal_weekly_km: Annotated[float, between(1, 300)]
+    baseline_weekly_km: Annotated[float, NUMBER, between(0, 300)] = 0
+    goal_weekly_km: Annotated[float, NUMBER, between(1, 300)]
     units: Units = Units.KM
     language: Annotated[str, BeforeValidator(_check_language)] = "en"
 

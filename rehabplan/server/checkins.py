@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rehabplan.errors import Problem
 from rehabplan.models.plan import Plan
 from rehabplan.progression import CheckIn, explain
 from rehabplan.progression import Decision as Dec
@@ -171,7 +172,7 @@ async def checkin_submit(request: Request) -> Response:
                 }
             )
         except ValidationError as e:
-            errors += [str(p) for p in problems_from(e, "check-in")]
+            errors += [_for_runner(p) for p in problems_from(e, "check-in")]
     if errors or entry is None:
         return _form_page(
             request, digest, sessions, chosen=uid, values=values, errors=errors, upcoming=[],
@@ -203,3 +204,21 @@ def routes() -> list[Route]:
         Route("/c/{token}", checkin_page, methods=["GET"]),
         Route("/c/{token}", checkin_submit, methods=["POST"]),
     ]
+
+
+# The check-in form's questions, as the runner read them (not the field names).
+_QUESTIONS = {
+    "pain_during": "Pain during the session",
+    "pain_next_morning": "Pain the next morning",
+    "red_flags": "Warning signs",
+    "note": "Your note",
+    "swelling": "Swelling",
+}
+
+
+def _for_runner(problem: Problem) -> str:
+    field = problem.field.split(".")[0].split("[")[0]
+    if field == "status":
+        return "Choose whether you did the session or skipped it."
+    question = _QUESTIONS.get(field)
+    return f"{question}: {problem.message}" if question else problem.message

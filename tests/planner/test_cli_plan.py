@@ -77,7 +77,9 @@ def test_invalid_profile_exits_2_and_writes_nothing(run_cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--start", "2026-13-01"], "--start: must be a date written YYYY-MM-DD"),
+        (["--start", "2026-13-01"], "--start: is not a real calendar date, got '2026-13-01'"),
+        (["--start", "next monday"], "--start: must be a date written YYYY-MM-DD"),
+        (["--start", "9999-01-01"], "--start: must be between 2000-01-01 and 2099-12-31"),
         (["--format", "json,docx"], "unknown format(s) docx"),
     ],
 )

@@ -257,3 +257,18 @@ def test_control_characters_in_names_and_notes_are_refused(
 def test_a_clinician_note_may_have_several_lines(make_profile):
     profile = make_profile(clinician_note="Seen 3 March.\r\nCleared by Dr Ruiz.\n")
     assert profile.clinician_note == "Seen 3 March.\nCleared by Dr Ruiz."
+
+
+def test_true_and_false_are_not_numbers(tmp_path, base_profile):
+    base_profile["age"] = True
+    base_profile["pain"]["rest"] = False
+    assert _problems(tmp_path, base_profile, "runner.json") == [
+        "runner.json: age: must be a number, got true",
+        "runner.json: pain.rest: must be a number, got false",
+    ]
+
+
+def test_a_very_long_bad_patient_id_is_not_echoed_in_full(tmp_path, base_profile):
+    base_profile["patient_id"] = "x y" * 3000
+    (problem,) = _problems(tmp_path, base_profile, "runner.json")
+    assert len(problem) < 400 and problem.endswith("…'")

@@ -214,3 +214,19 @@ def test_simultaneous_check_ins_are_all_kept(live_server):
     store.close()
     assert sorted(json.loads(r.data_json)["pain_during"] for r in rows) == [1, 2, 3, 4]
     assert versions == [1, 2, 3, 4, 5], "each check-in made exactly one new version"
+
+
+def test_a_bad_check_in_is_explained_in_the_runners_words(live_server):
+    clinician = live_server.login()
+    url = create_patient(clinician, profile_data(patient_id="FLOW-WORDS"))["checkin"]
+    clinician.close()
+    with live_server.client() as client:
+        page = client.get(url).text
+        key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+        uid = re.search(r'name="session" value="([^"]+)"', page).group(1)
+        r = client.post(url, data={"form_key": key, "session": uid, "status": "",
+                                   "pain_during": "abc"})  # fmt: skip
+    assert r.status_code == 422
+    assert "Choose whether you did the session or skipped it." in r.text
+    assert "Pain during the session: must be a whole number" in r.text
+    assert "check-in:" not in r.text and "pain_during:" not in r.text
