@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,28 @@ from rehabplan.batch.worker import process_patient, warm_up
 TaskFn = Callable[[PatientTask], PatientResult]
 MAX_ATTEMPTS = 2
 """An unexpected error (not bad input) is retried once, as on a Dask cluster."""
+STOP_CHECK_S = 0.25
+"""How often the driver looks whether Ctrl-C or SIGTERM asked it to stop."""
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Make Ctrl-C and SIGTERM set ``stop`` instead of raising wherever the driver is.
+
+    A KeyboardInterrupt raised between taking a finished patient off the in-flight list
+    and recording it would lose that patient from the report although its files are on
+    disk. With a flag the loop stops at a point of its choosing. Returns the undo.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop.set())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def default_jobs() -> int:
@@ -70,6 +93,15 @@ def failure(task: PatientTask, exc: BaseException, attempts: int) -> PatientResu
         problems=(("", f"internal error after {attempts} attempts: {message}"),),
         attempts=attempts,
     )
+
+
+def _retried(result: PatientResult, attempt: int) -> PatientResult:
+    """A retry's result. A worker that died after writing a patient's files (the pool
+    breaks as a whole) leaves them complete on disk; the retry then finds them unchanged,
+    but they were made by this run, so they count as done (or referred), not skipped."""
+    if result.status == "skipped-unchanged" and result.previous_status in ("done", "referred"):
+        return replace(result, status=result.previous_status, attempts=attempt)
+    return replace(result, attempts=attempt)
 
 
 class _Pool:
@@ -160,6 +192,8 @@ def run_local(
     Ctrl-C stops submitting, lets running patients finish (and reports them), then re-raises.
     """
     pending: Iterator[PatientTask] = iter(tasks)
+    stop = threading.Event()
+    restore = _stop_on_signals(stop)
     pool = _Pool(jobs, recycle_after, formats)
     in_flight: dict[Future[PatientResult], tuple[PatientTask, int]] = {}
     window = 2 * jobs
@@ -179,7 +213,7 @@ def run_local(
     try:
         fill()
         while in_flight:
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            finished, _ = wait(in_flight, timeout=STOP_CHECK_S, return_when=FIRST_COMPLETED)
             for future in finished:
                 task, attempt = in_flight.pop(future)
                 try:
@@ -193,8 +227,10 @@ def run_local(
                     result = failure(task, exc, attempt)
                 else:
                     if attempt > 1:
-                        result = replace(result, attempts=attempt)
+                        result = _retried(result, attempt)
                 on_result(result)
+            if stop.is_set():
+                raise KeyboardInterrupt  # here, between results: none is half-recorded
             fill()
     except KeyboardInterrupt:
         for future in in_flight:
@@ -209,4 +245,6 @@ def run_local(
                 on_result(failure(task, exc, attempt))
         pool.close(cancel=True)
         raise
+    finally:
+        restore()
     pool.close()

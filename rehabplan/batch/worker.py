@@ -48,8 +48,9 @@ def warm_up(formats: tuple[str, ...] = ("pdf",), *, ignore_sigint: bool = False)
     ``ignore_sigint``: pool workers leave Ctrl-C to the driver, which lets in-flight patients
     finish and reports them, instead of every worker dying mid-write with a traceback.
     """
-    if ignore_sigint:
+    if ignore_sigint:  # and SIGTERM: a group-wide stop is the driver's to manage
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if _WARM.get("formats", set()) >= set(formats):
         return
     from rehabplan.library import default_library

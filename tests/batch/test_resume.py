@@ -31,6 +31,18 @@ def _wait_for(predicate, timeout: float, proc: subprocess.Popen) -> None:
     pytest.fail("batch made no progress in time")
 
 
+def _json_batch(tmp_path: Path, bx, patients: int, *, wait_for: int, **popen) -> tuple:
+    """Start a ``--jobs 2`` JSON-only batch of ``patients`` and return once ``wait_for`` of
+    them are finished: (process, output folder). ``popen`` overrides the pipes."""
+    bx.write_csv(tmp_path / "p.csv", bx.varied(patients))
+    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
+    out = tmp_path / "out"
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), **pipes)
+    _wait_for(lambda: len(_finished(out)) >= wait_for, 60, proc)
+    return proc, out
+
+
 def _stamps(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
 
@@ -162,12 +174,7 @@ def test_deleted_output_is_made_again(tmp_path, bx):
 def test_a_killed_worker_does_not_sink_the_batch(tmp_path, bx):
     """A worker SIGKILLed mid-batch (the OOM killer, say): its patients are retried."""
     psutil = pytest.importorskip("psutil")
-    bx.write_csv(tmp_path / "p.csv", bx.varied(200))
-    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
-    out = tmp_path / "out"
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    _wait_for(lambda: len(_finished(out)) >= 10, 60, proc)
+    proc, out = _json_batch(tmp_path, bx, 200, wait_for=10)
     server = [
         p for p in psutil.Process(proc.pid).children()
         if any("forkserver" in part for part in p.cmdline())
@@ -183,12 +190,7 @@ def test_a_killed_worker_does_not_sink_the_batch(tmp_path, bx):
 
 
 def test_ctrl_c_keeps_finished_patients_and_exits_130(tmp_path, bx):
-    bx.write_csv(tmp_path / "p.csv", bx.varied(200))
-    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
-    out = tmp_path / "out"
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
-    _wait_for(lambda: len(_finished(out)) >= 5, 60, proc)
+    proc, out = _json_batch(tmp_path, bx, 200, wait_for=5, start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
@@ -202,12 +204,7 @@ def test_ctrl_c_keeps_finished_patients_and_exits_130(tmp_path, bx):
 
 
 def test_sigterm_stops_like_ctrl_c(tmp_path, bx):
-    bx.write_csv(tmp_path / "p.csv", bx.varied(200))
-    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
-    out = tmp_path / "out"
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    _wait_for(lambda: len(_finished(out)) >= 5, 60, proc)
+    proc, out = _json_batch(tmp_path, bx, 200, wait_for=5)
     proc.terminate()  # what a job scheduler or `kill` sends
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
@@ -222,12 +219,8 @@ def test_workers_leave_when_the_driver_is_killed(tmp_path, bx):
     patients and hold the caller's pipes open (the caller would hang)."""
     import threading
 
-    bx.write_csv(tmp_path / "p.csv", bx.varied(400))
-    cmd = bx.batch_cmd("p.csv", "--out", "out", "--formats", "json", "--jobs", "2")
-    out = tmp_path / "out"
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=bx.cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)  # fmt: skip
-    _wait_for(lambda: len(_finished(out)) >= 5, 60, proc)
+    proc, out = _json_batch(tmp_path, bx, 400, wait_for=5, stderr=subprocess.STDOUT,
+                            text=False)  # fmt: skip
     proc.kill()  # the driver only, not its process group
     proc.wait()
     closed = threading.Event()
