@@ -43,6 +43,18 @@ class ExportOptions:
     checkin_url: str | None = None
 
 
+def check_export_options(options: ExportOptions) -> None:
+    """Raise InputError for a clinic file or PDF variant that cannot be used."""
+    if options.clinic_file is not None:
+        from rehabplan.export.clinic import load_clinic
+
+        load_clinic(options.clinic_file)
+    if options.pdf_variant is not None:
+        from rehabplan.export.pdf import check_variant
+
+        check_variant(options.pdf_variant)
+
+
 @dataclass
 class Outcome:
     status: Literal["planned", "referred"]

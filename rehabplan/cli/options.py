@@ -60,13 +60,17 @@ def export_settings(
     no_alarm: bool,
 ) -> Any:
     """The ``pipeline.ExportOptions`` those options describe (imported late: it is not light)."""
-    from rehabplan.pipeline import ExportOptions
+    from rehabplan.pipeline import ExportOptions, check_export_options
 
-    return ExportOptions(
+    options = ExportOptions(
         paper=paper,  # type: ignore[arg-type]
-        pdf_variant=pdf_variant,
+        pdf_variant=pdf_variant.strip().lower() if pdf_variant else None,
         # Absolute, so batch workers started elsewhere (Dask) find the same file.
         clinic_file=clinic_file.resolve() if clinic_file else None,
         ics_include_details=ics_details,
         ics_alarm_minutes=None if no_alarm else alarm_minutes,
     )
+    # Before any work: a broken clinic file found by the first batch worker would fail
+    # every row (and withdraw every patient's earlier handout) instead of stopping once.
+    check_export_options(options)
+    return options

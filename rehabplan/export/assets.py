@@ -24,17 +24,19 @@ _FACES = (
 
 @cache
 def font_face_css() -> str:
-    """``@font-face`` rules pointing at the shipped font by absolute ``file://`` URL.
+    """``@font-face`` rules carrying the shipped font as ``data:`` URIs (~130 KB of base64).
 
-    Absolute URLs keep ``handout.html`` usable on its own wherever it is saved, and let
-    WeasyPrint's FontConfiguration recognise the same face across documents.
+    Embedded, so ``handout.html`` renders with its own font on any machine and in a
+    browser over HTTP, and names no path of the installation. WeasyPrint decodes the faces
+    once per process: the stylesheet they are in is parsed once (see ``pdf.py``).
     """
     fonts = templates_dir() / "fonts"
     rules = []
     for file, weight, style in _FACES:
-        url = (fonts / file).resolve().as_uri()
+        data = base64.b64encode((fonts / file).read_bytes()).decode("ascii")
         rules.append(
-            f"@font-face {{ font-family: '{FONT_FAMILY}'; src: url('{url}') format('truetype'); "
+            f"@font-face {{ font-family: '{FONT_FAMILY}'; "
+            f"src: url('data:font/ttf;base64,{data}') format('truetype'); "
             f"font-weight: {weight}; font-style: {style}; }}"
         )
     return "\n".join(rules)

@@ -17,10 +17,12 @@ Mistakes are reported like any other input error: the file and the field are nam
 from __future__ import annotations
 
 import base64
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from xml.etree import ElementTree
 
 from pydantic import Field, ValidationError
 
@@ -82,6 +84,36 @@ def _load(path: Path, _stamp: int) -> Clinic:
             raise InputError(
                 [Problem(source, "logo", f"file {spec.logo!r} not found next to the clinic file")]
             ) from None
+        problem = _logo_problem(raw, mime)
+        if problem:
+            raise InputError([Problem(source, "logo", f"{spec.logo!r} {problem}")])
         logo_uri = f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
     contact = tuple(v for v in (spec.phone, spec.email, spec.website) if v)
     return Clinic(spec.name, tuple(spec.address), contact, logo_uri)
+
+
+# A logo prints about 5 cm wide: 2,000 pixels is already 1,000 dpi. Bigger files only make
+# every handout heavier and every batch worker slower.
+LOGO_MAX_PX = 2000
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _logo_problem(raw: bytes, mime: str) -> str | None:
+    """What is wrong with the logo's bytes, or None (the suffix alone proves nothing)."""
+    if len(raw) > LOGO_MAX_BYTES:
+        return f"is {len(raw) // 1024} KB; use a logo under {LOGO_MAX_BYTES // 1024 // 1024} MB"
+    if mime == "image/png":
+        if raw[:8] != b"\x89PNG\r\n\x1a\n" or raw[12:16] != b"IHDR":
+            return "is not a PNG image"
+        width, height = struct.unpack(">II", raw[16:24])
+        if max(width, height) > LOGO_MAX_PX:
+            return (f"is {width}×{height} pixels; scale it to at most {LOGO_MAX_PX} pixels "
+                    "on its longer side")  # fmt: skip
+        return None
+    try:
+        root = ElementTree.fromstring(raw)
+    except ElementTree.ParseError as e:
+        return f"is not a valid SVG file ({e})"
+    if not root.tag.endswith("svg"):
+        return "is not an SVG image (its first element is not <svg>)"
+    return None

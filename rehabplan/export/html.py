@@ -1,8 +1,8 @@
 """Plan → handout HTML, Referral → referral letter HTML (Jinja2 templates in ``templates/``).
 
 The HTML returned here is exactly what WeasyPrint renders, and it stands on its own: the
-stylesheet is inlined, the font is referenced by absolute ``file://`` URL and images are
-``data:`` URIs. One Jinja2 environment per process compiles each template once.
+stylesheet is inlined, and the font and images are ``data:`` URIs. One Jinja2 environment
+per process compiles each template once.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def handout_html(plan: Plan, library: Library, options) -> str:
         "weeks": weeks,
         "legend": view.session_legend(plan),
         "cards": view.exercise_cards(plan, library),
-        "diary_pages": view.diary_pages(view.diary_rows(plan)),
+        "diary_pages": view.diary_pages(view.diary_rows(plan), options.paper),
         "home_care": care,
         "other_advice": other_advice,
         "reviews": view.reviews(plan),

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from rehabplan.errors import InputError, Problem
@@ -67,11 +68,38 @@ _lock = threading.Lock()
 def known_variants() -> list[str]:
     from weasyprint.pdf import VARIANTS
 
-    return sorted(VARIANTS)
+    return sorted(v for v in VARIANTS if v != "debug")  # debug: WeasyPrint's own testing aid
 
 
 def _base_url() -> str:
     return str(templates_dir()) + "/"
+
+
+@cache
+def url_fetcher() -> Any:
+    """WeasyPrint's fetcher, held to ``data:`` URIs and files of rehabplan's own templates.
+
+    Handouts embed everything they show (illustrations, logo, QR code) as ``data:`` URIs,
+    so nothing else is ever needed. Without this, an SVG logo from a clinic file could make
+    every render read local files (``file:///…``) or call out to the network, and a batch
+    worker would do so for every patient.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    root = templates_dir().resolve()
+
+    class LocalOnly(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parts = urlsplit(url)
+            if parts.scheme == "file" and Path(unquote(parts.path)).resolve().is_relative_to(root):
+                return super().fetch(url, headers)
+            raise PermissionError(f"handouts do not load {url[:100]}")
+
+    return LocalOnly(allowed_protocols=("data", "file"), allow_redirects=False)
 
 
 @cache
@@ -102,7 +130,9 @@ def _stylesheet(text: str) -> Any:
     """The parsed ``weasyprint.CSS`` for ``text``, parsed once per process."""
     sheet = _stylesheets.get(text)
     if sheet is None:
-        sheet = _weasy().CSS(string=text, base_url=_base_url(), font_config=font_config())
+        sheet = _weasy().CSS(
+            string=text, base_url=_base_url(), font_config=font_config(), url_fetcher=url_fetcher()
+        )
         with _lock:
             if len(_stylesheets) >= _STYLESHEET_CACHE_LIMIT:
                 _stylesheets.clear()  # bounded: long-lived workers must not grow
@@ -110,26 +140,25 @@ def _stylesheet(text: str) -> Any:
     return sheet
 
 
+def check_variant(variant: str | None) -> None:
+    """InputError unless ``variant`` is None or a PDF variant WeasyPrint can write."""
+    if variant is not None and variant not in known_variants():
+        raise InputError([Problem("--pdf-variant", "",
+                                  f"unknown PDF variant {variant!r}; choose from "
+                                  f"{', '.join(known_variants())}")])  # fmt: skip
+
+
 def render_pdf(html: str, options) -> bytes:
     """Render handout or referral HTML to PDF bytes (``options``: ``pipeline.ExportOptions``)."""
     variant = options.pdf_variant
-    if variant is not None and variant not in known_variants():
-        raise InputError(
-            [
-                Problem(
-                    "--pdf-variant",
-                    "",
-                    f"unknown PDF variant {variant!r}; choose from {', '.join(known_variants())}",
-                )
-            ]
-        )
+    check_variant(variant)
     stylesheets = []
     match = _STYLE_RE.search(html)
     if match:
         # Same rules, parsed once: the document then renders exactly as the HTML would.
         stylesheets.append(_stylesheet(match.group(1)))
         html = html[: match.start()] + html[match.end() :]
-    document = _html_class()(string=html, base_url=_base_url())
+    document = _html_class()(string=html, base_url=_base_url(), url_fetcher=url_fetcher())
     return document.write_pdf(
         stylesheets=stylesheets,
         font_config=font_config(),

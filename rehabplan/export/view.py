@@ -168,20 +168,22 @@ def diary_rows(plan: Plan) -> list[DiaryRow]:
     ]
 
 
-DIARY_FIRST_PAGE_ROWS = 30
-DIARY_PAGE_ROWS = 38
+# Rows per diary page (the first page also holds the heading and the instructions). US
+# Letter is 17.6 mm shorter than A4: 38 rows of 6 mm plus week separators overflowed it by
+# one row, which then sat alone on a page without the 0–10 header.
+DIARY_ROWS = {"a4": (30, 38), "letter": (27, 35)}
 
 
-def diary_pages(rows: list[DiaryRow]) -> list[list[DiaryRow]]:
-    """Diary rows cut into page-sized tables.
+def diary_pages(rows: list[DiaryRow], paper: str = "a4") -> list[list[DiaryRow]]:
+    """Diary rows cut into page-sized tables for ``paper``.
 
     One table per printed page (each with its own header) prints the same and lays out
-    much faster in WeasyPrint than one long table split across pages. The sizes leave
-    room on both A4 and US Letter.
+    much faster in WeasyPrint than one long table split across pages.
     """
-    pages = [rows[:DIARY_FIRST_PAGE_ROWS]]
-    rest = rows[DIARY_FIRST_PAGE_ROWS:]
-    pages += [rest[i : i + DIARY_PAGE_ROWS] for i in range(0, len(rest), DIARY_PAGE_ROWS)]
+    first, per_page = DIARY_ROWS[paper]
+    pages = [rows[:first]]
+    rest = rows[first:]
+    pages += [rest[i : i + per_page] for i in range(0, len(rest), per_page)]
     return [p for p in pages if p]
 
 

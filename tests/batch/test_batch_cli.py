@@ -287,6 +287,14 @@ def test_clinic_branding_reaches_every_handout_and_a_missing_file_is_refused(tmp
     assert missing.returncode == EXIT_INVALID
     assert "nope.yaml" in missing.stderr
     assert not (tmp_path / "out").exists()
+    # Checked once before any patient, whatever the formats: a broken clinic file must not
+    # fail every row (and take every patient's earlier handout with it).
+    (tmp_path / "typo.yaml").write_text("name: A\nfax: 123\n", encoding="utf-8")
+    for args in (["--clinic", "typo.yaml"], ["--pdf-variant", "pdf/zz"]):
+        bad = bx.run("p.csv", "--out", "out", "--formats", "json", *args, cwd=tmp_path)
+        assert bad.returncode == EXIT_INVALID, bad.stdout
+        assert ("typo.yaml: fax" in bad.stderr) or ("pdf/zz" in bad.stderr)
+        assert not (tmp_path / "out").exists()
 
     proc = bx.run("p.csv", "--out", "out", "--formats", "pdf", "--clinic", "clinic.yaml",
                   cwd=tmp_path)  # fmt: skip

@@ -187,15 +187,13 @@ def test_html_stands_on_its_own(berlin_a4):
     # The Berlin runner prefers German, but the handout is written in English and says so.
     assert '<html lang="en">' in html
     assert "<title>" in html and "<style>" in html
-    urls = re.findall(r"url\('(file://[^']+)'\)", html)
-    assert len(urls) == 3
-    from urllib.parse import unquote, urlparse
+    import base64
 
-    for url in urls:
-        assert urlparse(url).scheme == "file"
-        with open(unquote(urlparse(url).path), "rb") as fh:
-            assert fh.read(4) in (b"\x00\x01\x00\x00", b"true")
-    assert "<link" not in html  # nothing else to fetch
+    fonts = re.findall(r"url\('data:font/ttf;base64,([A-Za-z0-9+/=]+)'\)", html)
+    assert len(fonts) == 3  # regular, bold, italic travel inside the file
+    for data in fonts:
+        assert base64.b64decode(data)[:4] in (b"\x00\x01\x00\x00", b"true")
+    assert "<link" not in html and "file:" not in html  # nothing to fetch, no install path
 
 
 def test_clinic_file_on_cover(berlin_plan, tmp_path, helpers):
@@ -251,3 +249,31 @@ def test_referral_letter(tmp_path, helpers):
     assert helpers.squash(referral.see) in text
     assert helpers.squash(referral.urgency) in text
     assert "Your exercises" not in text and "Page 1 of 1" in text
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda path: path.write_bytes(b"\x00random bytes, not a picture" * 10), "not a PNG"),
+        (lambda path: __import__("PIL.Image").Image.new("L", (2400, 300)).save(path),
+         "2400×300 pixels"),
+    ],
+)  # fmt: skip
+def test_a_logo_must_be_a_picture_of_sensible_size(tmp_path, make, words):
+    from rehabplan.export.clinic import load_clinic
+
+    make(tmp_path / "logo.png")
+    (tmp_path / "clinic.yaml").write_text("name: A\nlogo: logo.png\n")
+    with pytest.raises(InputError) as err:
+        load_clinic(tmp_path / "clinic.yaml")
+    (problem,) = err.value.problems
+    assert problem.field == "logo" and words in problem.message
+
+
+def test_an_svg_logo_must_be_svg(tmp_path):
+    from rehabplan.export.clinic import load_clinic
+
+    (tmp_path / "logo.svg").write_text("<svg><rect")
+    (tmp_path / "clinic.yaml").write_text("name: A\nlogo: logo.svg\n")
+    with pytest.raises(InputError, match="not a valid SVG"):
+        load_clinic(tmp_path / "clinic.yaml")
