@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from xml.etree import ElementTree
 
 from pydantic import ValidationError
 
@@ -130,7 +131,8 @@ def load_library(root: Path | None = None) -> Library:
                 )
             )
             continue
-        if not (root / "illustrations" / ex.illustration).is_file():
+        picture = root / "illustrations" / ex.illustration
+        if not picture.is_file():
             problems.append(
                 Problem(
                     source,
@@ -138,12 +140,44 @@ def load_library(root: Path | None = None) -> Library:
                     f"file illustrations/{ex.illustration} does not exist",
                 )
             )
+        elif why := illustration_problem(picture):
+            problems.append(
+                Problem(source, "illustration", f"illustrations/{ex.illustration} {why}")
+            )
         first_seen[ex.id] = path
         exercises[ex.id] = ex
     problems.extend(_cross_reference_problems(exercises, first_seen))
     if problems:
         raise InputError(problems)
     return Library(root=root, exercises=exercises)
+
+
+_XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def illustration_problem(path: Path) -> str | None:
+    """What is wrong with an exercise's SVG, or None.
+
+    Printed on every handout, so it must be a self-contained drawing: valid SVG, no
+    scripts, and no references outside itself (renders fetch nothing anyway, so such a
+    picture would print with holes).
+    """
+    try:
+        root = ElementTree.fromstring(path.read_bytes())
+    except ElementTree.ParseError as e:
+        return f"is not valid SVG ({e})"
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    if not root.tag.endswith("svg"):
+        return "is not an SVG drawing (its first element is not <svg>)"
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "script":
+            return "contains a <script>; illustrations must be plain drawings"
+        for attribute in ("href", _XLINK):
+            target = element.get(attribute, "")
+            if target and not target.startswith(("#", "data:")):
+                return f"refers to {target[:60]!r}; illustrations must not load other files"
+    return None
 
 
 def _cross_reference_problems(

@@ -32,6 +32,8 @@ def test_validate_broken_library_lists_every_problem(run_cli):
         ("missing_picture.yaml", "illustration: file illustrations/nowhere.svg does not exist"),
         ("dose_mismatch.yaml", "dose is missing for phase(s) strengthening"),
         ("typo_field.yaml", "progresion: is not a known field"),
+        ("truncated_picture.yaml", "illustrations/truncated_picture.svg is not valid SVG"),
+        ("external_picture.yaml", "refers to 'file:///etc/passwd'"),
     ]
     lines = err.splitlines()
     for filename, message in expected:
