@@ -43,7 +43,9 @@ def export_options(func: F) -> F:
             show_default=True,
             help="Calendar reminder this many minutes before each session.",
         ),
-        click.option("--no-alarm", is_flag=True, help="No calendar reminders."),
+        click.option(
+            "--no-alarm", is_flag=True, help="No calendar reminders (not with --alarm-minutes)."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -61,6 +63,14 @@ def export_settings(
 ) -> Any:
     """The ``pipeline.ExportOptions`` those options describe (imported late: it is not light)."""
     from rehabplan.pipeline import ExportOptions, check_export_options
+
+    ctx = click.get_current_context(silent=True)
+    if (
+        no_alarm
+        and ctx
+        and ctx.get_parameter_source("alarm_minutes") is (click.core.ParameterSource.COMMANDLINE)
+    ):
+        raise click.UsageError("--no-alarm and --alarm-minutes contradict each other; use one")
 
     options = ExportOptions(
         paper=paper,  # type: ignore[arg-type]

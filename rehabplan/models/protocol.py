@@ -96,6 +96,22 @@ class PainThresholds(Strict):
     strict_weeks: Annotated[int, between(0, 52)]
     repeats_before_step_back: Annotated[int, between(1, 5)]
 
+    @model_validator(mode="after")
+    def _ordered(self) -> PainThresholds:
+        # progress ≤ hold, and the strict limit for sprains no looser than the usual one:
+        # otherwise the decision table has gaps or overlaps.
+        if self.hold_max_during < self.progress_max_during:
+            raise ValueError(
+                f"hold_max_during ({self.hold_max_during}) must be at least "
+                f"progress_max_during ({self.progress_max_during})"
+            )
+        if self.strict_progress_max_during > self.progress_max_during:
+            raise ValueError(
+                f"strict_progress_max_during ({self.strict_progress_max_during}) must not "
+                f"exceed progress_max_during ({self.progress_max_during})"
+            )
+        return self
+
 
 class Restriction(Strict):
     """Exercises carrying any of ``tags`` are left out in ``phases`` for this condition."""

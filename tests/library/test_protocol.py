@@ -68,6 +68,7 @@ def test_a_broken_protocol_names_file_and_fields(tmp_path: Path):
     data["phases"]["acute"]["weeks"] = {"min": 3, "max": 1}
     del data["conditions"]["patellofemoral_pain"]
     data["run_walk"]["stages"][0]["repeats"] = 99
+    data["pain"]["hold_max_during"] = 2  # below progress_max_during: a hole in the table
     broken = tmp_path / "protocol.yaml"
     broken.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(InputError) as info:
@@ -76,3 +77,4 @@ def test_a_broken_protocol_names_file_and_fields(tmp_path: Path):
     assert str(broken) in text
     assert "phases.acute.weeks" in text and "must not exceed" in text
     assert "run_walk.stages[0].repeats: must be between 1 and 20, got 99" in text
+    assert "pain: hold_max_during (2) must be at least progress_max_during (3)" in text

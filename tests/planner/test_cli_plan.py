@@ -81,6 +81,8 @@ def test_invalid_profile_exits_2_and_writes_nothing(run_cli, tmp_path):
         (["--start", "next monday"], "--start: must be a date written YYYY-MM-DD"),
         (["--start", "9999-01-01"], "--start: must be between 2000-01-01 and 2099-12-31"),
         (["--format", "json,docx"], "unknown format(s) docx"),
+        (["--no-alarm", "--alarm-minutes", "45"], "contradict each other"),
+        (["--pdf-variant", "pdf/zz", "--format", "json"], "unknown PDF variant 'pdf/zz'"),
     ],
 )
 def test_bad_options_exit_2(run_cli, tmp_path, args, message):
