@@ -6,6 +6,7 @@ Sub-command modules are imported lazily (click's ``LazyGroup`` pattern) so ``reh
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from collections.abc import Callable
@@ -94,4 +95,13 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="rehabplan")
+    try:
+        cli(prog_name="rehabplan")
+    except OSError as e:
+        # Writing to stdout failed (a full disk behind `> file`, a closed pipe): one line
+        # and the output exit code, not a traceback. Files are handled where they are
+        # written (OutputError); this is the terminal's share.
+        if e.errno == errno.EPIPE:
+            sys.exit(0)  # `rehabplan exercises list | head`: the reader had enough
+        print(f"error: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        sys.exit(EXIT_OUTPUT)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
 
@@ -119,3 +121,18 @@ def test_help_does_not_import_weasyprint(run_cli):
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_full_disk_behind_stdout_is_one_line_and_exit_4(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full (Linux)")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "rehabplan", "exercises", "list",
+                                 "--json"], stdout=full, stderr=subprocess.PIPE, text=True,
+                                timeout=60)  # fmt: skip
+    assert result.returncode == 4
+    assert result.stderr.strip() == "error: cannot write the output: No space left on device"
