@@ -1,10 +1,12 @@
 """Red-flag screening: decide whether a runner may start a self-guided plan at all.
 
-Only the profile's ``red_flags`` refer a patient. High pain scores make the plan more careful
-(see the planner) but are not, on their own, a reason to stop; the signs below are, because
-each can mean a structural injury or an infection that exercise would not fix. A clinician who
-has examined the knee may clear the patient (``cleared_by_clinician`` + ``clinician_note``);
-the plan then goes ahead and the handout shows who cleared it and for which signs.
+The profile's ``red_flags`` refer a patient, and so does severe pain (≥ 7/10) at rest or in
+daily activities, which is those signs in numbers (``Profile.red_flags_present``). Moderate
+pain scores only make the plan more careful (see the planner); the signs below stop it,
+because each can mean a structural injury or an infection that exercise would not fix. A
+clinician who has examined the knee may clear the patient (``cleared_by_clinician`` +
+``clinician_note``); the plan then goes ahead and the handout shows who cleared it and for
+which signs.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ SIGNS: dict[RedFlag, _Sign] = {
     ),
     RedFlag.INSTABILITY: _Sign(
         "The knee gives way or feels wobbly and unreliable.",
-        "Giving way suggests a ligament injury, which needs to be assessed before the knee is "
-        "trusted with exercise or running.",
-        "within_a_week",
+        "Giving way suggests a ligament injury, which needs prompt attention and an "
+        "assessment before the knee is trusted with exercise or running.",
+        "within_24_hours",
         specialist=True,
     ),
     RedFlag.PAIN_IN_DAILY_ACTIVITIES: _Sign(
@@ -156,6 +158,8 @@ def _whom(flags: list[RedFlag], urgency: Urgency) -> str:
     specialist = any(SIGNS[f].specialist for f in flags)
     if urgency == "within_24_hours":
         base = "Your GP (family doctor) or an urgent care clinic"
+        if specialist:
+            base += ", who can send you on to an orthopaedic or sports-medicine specialist"
         if RedFlag.LOCKING in flags:
             return (
                 f"{base}. If the knee is stuck right now and will not straighten, go to an "

@@ -34,7 +34,7 @@ CONDITION_SHORT: dict[Condition, str] = {
 _CROSS_SHORT = {
     "stationary_bike": "Bike",
     "swimming": "Swim",
-    "pool_running": "Pool run",
+    "pool_running": "Deep-water run",
     "elliptical": "Elliptical",
     "brisk_walking": "Walk",
 }

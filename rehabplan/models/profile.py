@@ -32,6 +32,8 @@ from rehabplan.vocab import (
 )
 
 PATIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+SEVERE_PAIN = 7
+"""NPRS score from which pain at rest or in daily activities counts as a red flag."""
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 _DAY_ALIASES = {
@@ -263,7 +265,23 @@ class Profile(Strict):
         return frozenset(HOUSEHOLD | kit)
 
     def red_flags_present(self) -> list[RedFlag]:
-        return self.red_flags.present()
+        """The ticked signs, plus those the pain scores show by themselves.
+
+        The clinical reference sends a runner to a doctor for pain in daily activities and
+        pain that persists despite rest. Mild scores there are common and within the
+        programme (its phase criteria ask for daily pain ≤ 2/10), but a severe score
+        (≥ ``SEVERE_PAIN`` on the 0-10 scale) is that sign whether or not the box was
+        ticked: a self-guided plan would start an irritable knee on exercise.
+        """
+        flags = self.red_flags.present()
+        derived = [
+            (self.pain.daily, RedFlag.PAIN_IN_DAILY_ACTIVITIES),
+            (self.pain.rest, RedFlag.PERSISTENT_PAIN_DESPITE_REST),
+        ]
+        for score, flag in derived:
+            if score >= SEVERE_PAIN and flag not in flags:
+                flags.append(flag)
+        return flags
 
     def weekly_km(self, value: float) -> float:
         """A weekly distance from this profile (in its ``units``) converted to kilometres."""

@@ -135,6 +135,9 @@ class ConditionSpec(Strict):
     """First plan week (1-based) in which running may start, whatever the phase lengths say."""
     extra_review: bool = False
     """Add a clinician review half-way through strengthening (e.g. when the cause is unclear)."""
+    criteria_instead: dict[Text, Text] = {}
+    """Phase and return-to-run criteria replaced for this condition (a hop test where the
+    library rules out hopping, say), old text → new text."""
 
 
 class FactorSpec(Strict):
@@ -189,4 +192,14 @@ class Protocol(Strict):
             raise ValueError(
                 f"factors/education refer to advice not defined under advice: {unknown}"
             )
+        criteria = set(self.run_walk.entry_criteria)
+        for spec in self.phases.values():
+            criteria |= set(spec.entry_criteria) | set(spec.exit_criteria)
+        for condition, cspec in self.conditions.items():
+            stray = sorted(set(cspec.criteria_instead) - criteria)
+            if stray:  # a typo would silently keep the criterion it meant to replace
+                raise ValueError(
+                    f"conditions.{condition.value}.criteria_instead replaces criteria that "
+                    f"no phase has: {stray}"
+                )
         return self

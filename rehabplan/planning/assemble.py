@@ -47,8 +47,8 @@ def phase_blocks(ctx: Context, schedule: Schedule) -> list[PhaseBlock]:
                 end=end,
                 weeks=count,
                 goals=list(spec.goals),
-                entry_criteria=entry,
-                exit_criteria=list(spec.exit_criteria),
+                entry_criteria=ctx.criteria(entry),
+                exit_criteria=ctx.criteria(list(spec.exit_criteria)),
                 cautions=cautions,
             )
         )
@@ -150,6 +150,6 @@ def assemble(ctx: Context, schedule: Schedule, sessions: list[Session]) -> Plan:
         sessions=sessions,
         weekly_load=weekly_load(ctx, sessions, schedule.weeks),
         run_walk_stages=stages(ctx, sessions),
-        return_to_run_criteria=list(ctx.protocol.run_walk.entry_criteria),
+        return_to_run_criteria=ctx.criteria(list(ctx.protocol.run_walk.entry_criteria)),
         advice=advice(ctx),
     )

@@ -113,6 +113,11 @@ class Context:
         local = dt.datetime.combine(day, self.profile.availability.time, tzinfo=zone)
         return local.astimezone(dt.UTC).astimezone(zone).strftime("%H:%M")
 
+    def criteria(self, items: list[str]) -> list[str]:
+        """``items`` with this condition's replacements (``criteria_instead``) applied."""
+        instead = self.condition.criteria_instead
+        return list(dict.fromkeys(instead.get(item, item) for item in items))
+
     @cached_property
     def emphasis(self) -> list[Region]:
         """Regions that get an extra exercise: the factors' first, then the condition's."""

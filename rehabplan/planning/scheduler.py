@@ -296,7 +296,8 @@ class Scheduler:
             ]
         else:
             title = f"Review: end of “{spec.title}”"
-            notes = ["Check with your clinician whether you meet these:", *spec.exit_criteria]
+            notes = ["Check with your clinician whether you meet these:",
+                     *self.ctx.criteria(list(spec.exit_criteria))]  # fmt: skip
         return _session(
             self.ctx, day, phase, SessionKind.REVIEW, title, 30, notes=notes
         )  # fmt: skip

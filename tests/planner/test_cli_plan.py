@@ -281,6 +281,8 @@ def test_the_handout_says_how_far_the_plan_takes_the_runner(run_cli, tmp_path, g
     assert result.returncode == 0, result.stderr
     html = " ".join((tmp_path / "o" / "handout.html").read_text("utf-8").split())
     assert words in html
+    # The 10 % rule is promised only where it holds: the stages double early weeks.
+    assert "Once you run non-stop, weekly running grows by about a tenth at most" in html
     plan = json.loads((tmp_path / "o" / "plan.json").read_text("utf-8"))
     last = [w for w in plan["weekly_load"] if w["run_minutes"]][-1]
     if goal == 300:

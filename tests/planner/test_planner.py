@@ -144,6 +144,11 @@ def test_knee_osteoarthritis_walks_before_running(make_profile, library, protoco
              and any(e.exercise_id == "brisk_walking" for e in s.exercises)]  # fmt: skip
     assert walks
     assert min(s.date for s in plan.sessions if s.run_walk) >= rtr.start + 14 * DAY
+    # No hop test for a worn joint the library keeps away from single-leg hops.
+    reviews = [n for s in plan.sessions if s.kind is SessionKind.REVIEW for n in s.notes]
+    for criteria in (plan.return_to_run_criteria, plan.phases[1].exit_criteria, reviews):
+        assert not any("hop" in c for c in criteria), criteria
+    assert any("stairs" in c for c in plan.return_to_run_criteria)
 
 
 def test_staged_walk_run_path_then_build_up_to_goal_in_miles(make_profile, library, protocol):

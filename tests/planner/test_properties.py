@@ -63,9 +63,10 @@ def profiles(draw, red_flags: bool = False, cleared: bool = False) -> Profile:
         "condition": draw(st.sampled_from(list(Condition))).value,
         "factors": [f.value for f in draw(_subset(Factor))],
         "pain": {
-            "rest": draw(st.integers(0, 10)),
+            # Severe rest or daily pain (≥ 7) is itself a red flag: only drawn with flags.
+            "rest": draw(st.integers(0, 10 if flags else 6)),
             "running": draw(st.integers(0, 10)),
-            "daily": draw(st.integers(0, 10)),
+            "daily": draw(st.integers(0, 10 if flags else 6)),
         },
         "red_flags": flags,
         "start_date": draw(st.dates(dt.date(2025, 1, 1), dt.date(2028, 12, 31))).isoformat(),

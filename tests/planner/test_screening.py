@@ -14,7 +14,9 @@ EXPECTED_URGENCY = {
     RedFlag.PERSISTENT_PAIN_DESPITE_REST: "within_a_week",
     RedFlag.SWELLING_WARMTH_REDNESS: "within_24_hours",
     RedFlag.LIMITED_RANGE_OF_MOTION: "within_a_week",
-    RedFlag.INSTABILITY: "within_a_week",
+    # The article: giving way "could indicate ligament injuries ... which require immediate
+    # attention".
+    RedFlag.INSTABILITY: "within_24_hours",
     RedFlag.PAIN_IN_DAILY_ACTIVITIES: "within_a_week",
     RedFlag.LOCKING: "within_24_hours",
     RedFlag.FEVER: "within_24_hours",
@@ -55,10 +57,28 @@ def test_whom_to_see_depends_on_the_signs(make_profile):
     assert "will not straighten" in referral_for(locked, screen(locked)).see
 
 
-def test_no_flags_no_referral_and_high_pain_alone_does_not_refer(make_profile):
-    profile = make_profile(pain={"rest": 7, "running": 10, "daily": 8})
+def test_moderate_pain_alone_does_not_refer(make_profile):
+    profile = make_profile(pain={"rest": 6, "running": 10, "daily": 6})
     result = screen(profile)
     assert not result.refer and result.flags == []
+
+
+@pytest.mark.parametrize(
+    ("pain", "flag"),
+    [
+        ({"rest": 1, "running": 5, "daily": 7}, RedFlag.PAIN_IN_DAILY_ACTIVITIES),
+        ({"rest": 8, "running": 5, "daily": 2}, RedFlag.PERSISTENT_PAIN_DESPITE_REST),
+    ],
+)
+def test_severe_pain_at_rest_or_in_daily_life_refers_even_unticked(make_profile, pain, flag):
+    """The reference: see a doctor for pain in daily activities and pain despite rest. A
+    score of 7-10 is that sign whether or not the box was ticked."""
+    profile = make_profile(pain=pain)
+    result = screen(profile)
+    assert result.refer and result.flags == [flag]
+    note = "Examined today: irritable bursa, safe to load."
+    cleared = make_profile(pain=pain, cleared_by_clinician=True, clinician_note=note)
+    assert not screen(cleared).refer
 
 
 def test_clinician_override_gives_a_plan_that_shows_the_note(make_profile, library, protocol):
