@@ -47,6 +47,9 @@ EXTRA_SLOTS = {Phase.ACUTE: 1, Phase.STRENGTHENING: 2, Phase.RETURN_TO_RUN: 0}
 
 # Dose ranges from the clinical reference (isotonic 8–15 reps, isometric holds up to 45 s,
 # balance 30–60 s, at most 4 sets).
+MAX_CONTACTS = 80
+"""Most foot contacts of plyometric work in one session (reference: 30-80)."""
+MIN_PLYO_REPS = 5
 MAX_REPS = 15
 MAX_HOLD = {ExerciseType.ISOMETRIC: 45, ExerciseType.BALANCE: 60}
 MAX_SETS = 4
@@ -224,10 +227,33 @@ def strength_block(
     ctx: Context, phase: Phase, level: int, *, hops: bool = True
 ) -> list[PlannedExercise]:
     """The strength exercises of one session in ``phase`` after ``level`` progressions."""
-    return [
-        planned(ctx, *step_at(ctx, chain, phase, level))
-        for _, chain in slot_chains(ctx, phase, hops=hops)
-    ]
+    steps = [step_at(ctx, chain, phase, level) for _, chain in slot_chains(ctx, phase, hops=hops)]
+    return [planned(ctx, ex, dose) for ex, dose in _within_contacts(steps)]
+
+
+def _contacts(ex: Exercise, dose: Dose) -> int:
+    """Foot contacts of a plyometric exercise in one session (each leg counts)."""
+    if ex.type is not ExerciseType.PLYOMETRIC or dose.reps is None:
+        return 0
+    return dose.sets * dose.reps * (2 if ex.laterality is Laterality.UNILATERAL else 1)
+
+
+def _within_contacts(steps: list[tuple[Exercise, Dose]]) -> list[tuple[Exercise, Dose]]:
+    """Cap the session's landings at ``MAX_CONTACTS`` by trimming repetitions.
+
+    The clinical reference doses return-to-run plyometrics at 30-80 low-intensity contacts
+    a session; weekly dose steps on two hopping exercises would otherwise reach 180.
+    """
+    total = sum(_contacts(ex, dose) for ex, dose in steps)
+    if total <= MAX_CONTACTS:
+        return steps
+    out = []
+    for ex, dose in steps:
+        if _contacts(ex, dose):
+            reps = max(MIN_PLYO_REPS, math.floor(dose.reps * MAX_CONTACTS / total))
+            dose = dose.model_copy(update={"reps": reps})
+        out.append((ex, dose))
+    return out
 
 
 def _by_type(

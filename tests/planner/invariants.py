@@ -41,6 +41,7 @@ def check_all(plan, profile, library, protocol) -> None:
     check_strengthening(plan, profile, library)
     check_reviews(plan)
     check_identity(plan)
+    check_landings(plan, library)
 
 
 def check_phases(plan, profile, protocol) -> None:
@@ -175,3 +176,15 @@ def check_identity(plan) -> None:
     uids = [s.uid for s in plan.sessions]
     assert len(uids) == len(set(uids))
     assert all(UID.match(u) for u in uids)
+
+
+def check_landings(plan, library) -> None:
+    """Clinical reference, plyometrics: "30–80 low-intensity contacts" a session (each leg
+    counts)."""
+    for s in plan.sessions:
+        contacts = 0
+        for e in s.exercises:
+            ex = library.get(e.exercise_id)
+            if ex.type is ExerciseType.PLYOMETRIC and e.reps:
+                contacts += e.sets * e.reps * (2 if ex.laterality.value == "unilateral" else 1)
+        assert contacts <= 80, (s.date, contacts)
