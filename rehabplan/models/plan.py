@@ -112,6 +112,13 @@ class Advice(_Out):
     text: str
 
 
+class StrictPain(_Out):
+    max_during: int
+    """Highest acceptable pain during exercise (0-10) until ``until``."""
+    until: dt.date
+    """Last day of the stricter limit."""
+
+
 class Plan(_Out):
     schema_version: Literal[1] = SCHEMA_VERSION
     plan_id: str
@@ -126,6 +133,9 @@ class Plan(_Out):
     run_walk_stages: list[Stage] = []
     return_to_run_criteria: list[str] = []
     advice: list[Advice] = []
+    strict_pain: StrictPain | None = None
+    """A lower pain limit for the first weeks (ligament sprains), for the handout to state
+    wherever it gives the usual one."""
 
     def to_json(self) -> str:
         """Canonical JSON: stable key order and formatting so equal plans are equal bytes."""

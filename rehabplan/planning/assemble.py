@@ -11,6 +11,7 @@ from rehabplan.models.plan import (
     Plan,
     Session,
     Stage,
+    StrictPain,
     WeeklyLoad,
 )
 from rehabplan.planning.context import Context
@@ -152,4 +153,13 @@ def assemble(ctx: Context, schedule: Schedule, sessions: list[Session]) -> Plan:
         run_walk_stages=stages(ctx, sessions),
         return_to_run_criteria=ctx.criteria(list(ctx.protocol.run_walk.entry_criteria)),
         advice=advice(ctx),
+        strict_pain=_strict_pain(ctx),
     )
+
+
+def _strict_pain(ctx: Context) -> StrictPain | None:
+    pain = ctx.protocol.pain
+    if ctx.profile.condition not in pain.strict_conditions or not pain.strict_weeks:
+        return None
+    until = ctx.start + dt.timedelta(days=7 * pain.strict_weeks - 1)
+    return StrictPain(max_during=pain.strict_progress_max_during, until=until)

@@ -287,3 +287,28 @@ def test_the_handout_says_how_far_the_plan_takes_the_runner(run_cli, tmp_path, g
     last = [w for w in plan["weekly_load"] if w["run_minutes"]][-1]
     if goal == 300:
         assert f"takes you to about {last['run_distance']:.0f} km a week" in html
+
+
+def test_a_sprain_handout_states_the_stricter_pain_limit_everywhere(run_cli, tmp_path):
+    """The reference: stricter thresholds (≤ 2) for ligament sprains in the first weeks. The
+    cards' general pain rules say 3/10, so the handout must say 2/10 beside them."""
+    import datetime as dt
+
+    out = tmp_path / "o"
+    result = run_cli("plan", EXAMPLES / "lars-mcl-grade1.yaml", "--out", out,
+                     "--format", "json,html")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    until = dt.date.fromisoformat(plan["strict_pain"]["until"])
+    assert plan["strict_pain"]["max_during"] == 2
+    assert until == dt.date.fromisoformat(plan["start_date"]) + dt.timedelta(days=27)
+    html = " ".join((out / "handout.html").read_text("utf-8").split())
+    day = f"{until:%a} {until.day} {until:%b %Y}"
+    cards = html.count('class="pain-rule"')
+    assert cards > 5 and html.count(f"For your sprain, until {day}: no more than 2 out") == cards
+    assert f"(up to 2 until {day}, while the sprain heals)" in html
+    other = run_cli("plan", EXAMPLES / "maria-pes-anserine.yaml", "--out", tmp_path / "m",
+                    "--format", "json,html")  # fmt: skip
+    assert other.returncode == 0
+    assert json.loads((tmp_path / "m" / "plan.json").read_text("utf-8"))["strict_pain"] is None
+    assert "For your sprain" not in (tmp_path / "m" / "handout.html").read_text("utf-8")
