@@ -12,6 +12,7 @@ raised twice.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from rehabplan.library import Library, why_excluded
@@ -47,6 +48,7 @@ EXTRA_SLOTS = {Phase.ACUTE: 1, Phase.STRENGTHENING: 2, Phase.RETURN_TO_RUN: 0}
 
 # Dose ranges from the clinical reference (isotonic 8–15 reps, isometric holds up to 45 s,
 # balance 30–60 s, at most 4 sets).
+RM = re.compile(r"\b\d+RM\b")
 MAX_CONTACTS = 80
 """Most foot contacts of plyometric work in one session (reference: 30-80)."""
 MIN_PLYO_REPS = 5
@@ -173,7 +175,13 @@ def slot_chains(ctx: Context, phase: Phase, *, hops: bool = True) -> list[tuple[
 
 
 def raise_dose(dose: Dose, kind: ExerciseType) -> Dose | None:
-    """One dose step within the clinical ranges, or None when the dose is at its ceiling."""
+    """One dose step within the clinical ranges, or None when the dose is at its ceiling.
+
+    A dose written as a repetition maximum (``12RM``) progresses by weight, which the
+    patient adds; more repetitions at a heavier RM would be impossible to do.
+    """
+    if dose.load and RM.search(dose.load):
+        return None
     if dose.reps is not None and dose.reps < MAX_REPS:
         return dose.model_copy(update={"reps": min(MAX_REPS, dose.reps + 2)})
     cap = MAX_HOLD.get(kind)

@@ -213,3 +213,20 @@ def test_a_goal_the_stages_already_pass_is_held_not_undercut(make_profile, libra
     assert weeks[-1] >= 0.9 * max(weeks), weeks
     runs = [s.run_walk for s in plan.sessions if s.run_walk is not None]
     assert min(r.run_min for r in runs[-3:]) >= 20, runs[-3:]
+
+
+def test_a_repetition_maximum_dose_progresses_by_weight_not_repetitions(
+    make_profile, library, protocol
+):
+    """'12RM' means the heaviest weight lifted 12 times: adding repetitions as the stated
+    RM gets heavier would be impossible (reference: 4 sets, 15RM → 12RM → 10RM → 8RM)."""
+    _profile, plan = _plan(make_profile, library, protocol, equipment=["gym"],
+                           condition="patellofemoral_pain")  # fmt: skip
+    doses: dict[str, set] = {}
+    for s in plan.sessions:
+        for e in s.exercises:
+            if e.load and "RM" in e.load:
+                doses.setdefault(f"{e.exercise_id}/{s.phase.value}", set()).add((e.sets, e.reps))
+    assert doses, "the gym profile should get a repetition-maximum exercise"
+    assert all(len(v) == 1 for v in doses.values()), doses
+    assert all(sets == 4 for v in doses.values() for sets, _ in v)
