@@ -217,6 +217,8 @@ def planned(ctx: Context, ex: Exercise, dose: Dose, *, note: str | None = None) 
             side = ctx.profile.side.value
         elif ctx.profile.side.value != "both":
             notes.append(f"Do both legs, starting with the {ctx.profile.side.value} one.")
+        else:  # both knees sore: the card's "sore leg" is each leg in turn
+            notes.append("Do both legs, one after the other.")
     return PlannedExercise(
         exercise_id=ex.id,
         name=ex.name,

@@ -230,3 +230,15 @@ def test_a_repetition_maximum_dose_progresses_by_weight_not_repetitions(
     assert doses, "the gym profile should get a repetition-maximum exercise"
     assert all(len(v) == 1 for v in doses.values()), doses
     assert all(sets == 4 for v in doses.values() for sets, _ in v)
+
+
+@pytest.mark.parametrize(("side", "note"), [
+    ("left", "Do both legs, starting with the left one."),
+    ("both", "Do both legs, one after the other."),
+])  # fmt: skip
+def test_one_leg_exercises_say_which_legs(make_profile, library, protocol, side, note):
+    _profile, plan = _plan(make_profile, library, protocol, side=side)
+    one_leg = [e for s in plan.sessions for e in s.exercises
+               if library.get(e.exercise_id).laterality.value == "unilateral"
+               and library.get(e.exercise_id).type.value != "recovery"]  # fmt: skip
+    assert one_leg and all(note in (e.notes or "") for e in one_leg)
