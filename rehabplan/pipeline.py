@@ -125,7 +125,20 @@ def run(
     plan = build_plan(profile, library, protocol, previous=read_previous(out_dir))
     files = write_plan(plan, out_dir, formats, options, library)
     warnings = font_warnings(profile) if {"pdf", "html"} & set(formats) else []
+    warnings += schedule_warnings(profile)
     return Outcome("planned", plan=plan, files=files, warnings=warnings)
+
+
+def schedule_warnings(profile: Profile) -> list[str]:
+    """Availability too thin for the dose the clinical reference asks for."""
+    days = profile.availability.days
+    if len(days) < 2:
+        return [
+            "availability.days: with one training day a week the plan has one strength "
+            "session a week; the reference asks for 2-3 with a day between (add a day if "
+            "you can)"
+        ]
+    return []
 
 
 def font_warnings(profile: Profile) -> list[str]:

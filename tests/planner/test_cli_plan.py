@@ -312,3 +312,13 @@ def test_a_sprain_handout_states_the_stricter_pain_limit_everywhere(run_cli, tmp
     assert other.returncode == 0
     assert json.loads((tmp_path / "m" / "plan.json").read_text("utf-8"))["strict_pain"] is None
     assert "For your sprain" not in (tmp_path / "m" / "handout.html").read_text("utf-8")
+
+
+def test_one_training_day_a_week_is_warned_about(run_cli, tmp_path):
+    data = yaml.safe_load((EXAMPLES / "maria-pes-anserine.yaml").read_text("utf-8"))
+    data["availability"]["days"] = ["sun"]
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    result = run_cli("plan", path, "--out", tmp_path / "o", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert "one strength session a week; the reference asks for 2-3" in result.stderr
