@@ -8,6 +8,7 @@ make two rows fight over one output folder) are caught while the whole file is i
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def prepare(
     case-insensitive file systems of macOS and Windows.
     """
     out = Prepared()
+    run_id = uuid.uuid4().hex
     owner: dict[str, int] = {}
     for row in patients.rows:
         pid = row.patient_id
@@ -92,6 +94,7 @@ def prepare(
                 input_hash=input_hash(context, profile),
                 start=when,
                 force=force,
+                run_id=run_id,
             )
         )
     return out

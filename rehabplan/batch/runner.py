@@ -95,15 +95,6 @@ def failure(task: PatientTask, exc: BaseException, attempts: int) -> PatientResu
     )
 
 
-def _retried(result: PatientResult, attempt: int) -> PatientResult:
-    """A retry's result. A worker that died after writing a patient's files (the pool
-    breaks as a whole) leaves them complete on disk; the retry then finds them unchanged,
-    but they were made by this run, so they count as done (or referred), not skipped."""
-    if result.status == "skipped-unchanged" and result.previous_status in ("done", "referred"):
-        return replace(result, status=result.previous_status, attempts=attempt)
-    return replace(result, attempts=attempt)
-
-
 class _Pool:
     """Executors in generations: each takes ``jobs × recycle_after`` tasks, then retires."""
 
@@ -227,7 +218,7 @@ def run_local(
                     result = failure(task, exc, attempt)
                 else:
                     if attempt > 1:
-                        result = _retried(result, attempt)
+                        result = replace(result, attempts=attempt)
                 on_result(result)
             if stop.is_set():
                 raise KeyboardInterrupt  # here, between results: none is half-recorded

@@ -38,6 +38,9 @@ class PatientTask:
     start: str | None = None
     """ISO date the plan starts when the row has no start_date (--start, else today)."""
     force: bool = False
+    run_id: str = ""
+    """This batch run: a retry (after its worker died) that finds its own run's finished
+    files reports them as made, not as "unchanged since an earlier run"."""
 
 
 @dataclass(frozen=True)

@@ -134,12 +134,17 @@ def process_patient(task: PatientTask) -> PatientResult:
     manifest = read_manifest(folder)
     if not task.force and _unchanged(folder, manifest, task):
         assert manifest is not None
+        previous = str(manifest.get("status", ""))
+        # A retry finding what this same run made (its worker died after writing) reports
+        # it as made; only an earlier run's output is "unchanged".
+        made_now = bool(task.run_id) and manifest.get("run_id") == task.run_id
+        status = previous if made_now and previous in ("done", "referred") else "skipped-unchanged"
         return PatientResult(
             task.row,
             task.patient_id,
-            "skipped-unchanged",
+            status,  # type: ignore[arg-type]
             files=tuple(f"{task.patient_id}/{name}" for name in manifest["files"]),
-            previous_status=str(manifest.get("status", "")),
+            previous_status=previous,
             seconds=time.perf_counter() - began,
             worker=_memory(),
         )
@@ -189,6 +194,7 @@ def process_patient(task: PatientTask) -> PatientResult:
         "status": status,
         "files": written,
         "input_hash": task.input_hash,
+        "run_id": task.run_id,
         "rehabplan": __version__,
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -125,3 +125,17 @@ def test_readme_documents_every_csv_column():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     missing = [c.name for c in COLUMNS if f"| `{c.name}` |" not in readme]
     assert not missing, f"README.md's CSV table lacks: {missing}"
+
+
+def test_a_retry_that_finds_its_own_runs_files_reports_them_made(tmp_path, bx):
+    """Dask (or the local pool) re-runs a patient whose worker died after writing: that
+    patient was made by this run, so it is done, not 'unchanged since the last run'."""
+    from dataclasses import replace
+
+    from rehabplan.batch.worker import process_patient
+
+    (task,) = _prepare(bx.write_csv(tmp_path / "p.csv", [bx.row()]), tmp_path).tasks
+    assert process_patient(task).status == "done"
+    assert process_patient(task).status == "done"  # the retry, same run
+    later = replace(task, run_id="another-run")
+    assert process_patient(later).status == "skipped-unchanged"
