@@ -31,14 +31,11 @@ from rehabplan import __version__, atomic
 from rehabplan.batch.tasks import PatientResult, PatientTask
 from rehabplan.errors import InputError, OutputError
 from rehabplan.models.profile import PATIENT_ID_PATTERN
+from rehabplan.pipeline import PLAN_FILES, REFERRAL_FILES
 
 MANIFEST = ".rehabplan-done.json"
-OUTPUT_NAMES = frozenset(
-    {
-        "plan.json", "handout.pdf", "handout.html", "plan.ics",
-        "referral.json", "referral.pdf", "referral.html",
-    }
-)  # fmt: skip
+OUTPUT_NAMES = frozenset((*PLAN_FILES, *REFERRAL_FILES))
+"""Every file a patient's folder can hold besides the manifest (pipeline's lists)."""
 _WARM: dict[str, Any] = {}
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 F = TypeVar("F", bound=Callable[..., Any])
+COMMANDLINE = ParameterSource.COMMANDLINE
 
 
 def export_options(func: F) -> F:
@@ -65,11 +67,8 @@ def export_settings(
     from rehabplan.pipeline import ExportOptions, check_export_options
 
     ctx = click.get_current_context(silent=True)
-    if (
-        no_alarm
-        and ctx
-        and ctx.get_parameter_source("alarm_minutes") is (click.core.ParameterSource.COMMANDLINE)
-    ):
+    typed = ctx is not None and ctx.get_parameter_source("alarm_minutes") is COMMANDLINE
+    if no_alarm and typed:
         raise click.UsageError("--no-alarm and --alarm-minutes contradict each other; use one")
 
     options = ExportOptions(
