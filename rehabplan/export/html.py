@@ -66,6 +66,7 @@ def handout_html(plan: Plan, library: Library, options) -> str:
         "weeks": weeks,
         "legend": view.session_legend(plan),
         "cards": view.exercise_cards(plan, library),
+        "strict_weeks": view.strict_weeks(plan),
         "diary_pages": view.diary_pages(view.diary_rows(plan), options.paper),
         "home_care": care,
         "other_advice": other_advice,

@@ -149,20 +149,34 @@ def check_variant(variant: str | None) -> None:
 
 
 def render_pdf(html: str, options) -> bytes:
-    """Render handout or referral HTML to PDF bytes (``options``: ``pipeline.ExportOptions``)."""
+    """Render handout or referral HTML to PDF bytes (``options``: ``pipeline.ExportOptions``).
+
+    Sections the template marks as shared are laid out once per process and drawn into
+    every handout that has them (``shared_pages``); tagged variants are rendered in one
+    pass, as their structure tree must cover every page.
+    """
     variant = options.pdf_variant
     check_variant(variant)
+    css_text = ""
     stylesheets = []
     match = _STYLE_RE.search(html)
     if match:
         # Same rules, parsed once: the document then renders exactly as the HTML would.
-        stylesheets.append(_stylesheet(match.group(1)))
+        css_text = match.group(1)
+        stylesheets.append(_stylesheet(css_text))
         html = html[: match.start()] + html[match.end() :]
-    document = _html_class()(string=html, base_url=_base_url(), url_fetcher=url_fetcher())
-    return document.write_pdf(
-        stylesheets=stylesheets,
-        font_config=font_config(),
-        full_fonts=True,
-        pdf_variant=variant,
-        pdf_identifier=None,
-    )
+
+    def document(text: str, extra_css: list[str]) -> Any:
+        sheets = stylesheets + [_stylesheet(css) for css in extra_css]
+        return _html_class()(string=text, base_url=_base_url(), url_fetcher=url_fetcher()).render(
+            stylesheets=sheets, font_config=font_config(), full_fonts=True, pdf_variant=variant
+        )
+
+    def write(doc: Any) -> bytes:
+        return doc.write_pdf(full_fonts=True, pdf_variant=variant, pdf_identifier=None)
+
+    if variant is None:
+        from rehabplan.export import shared_pages
+
+        return shared_pages.render(html, css_text, document, write)
+    return write(document(html, []))

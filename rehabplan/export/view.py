@@ -106,7 +106,7 @@ def exercise_cards(plan: Plan, library: Library) -> list[Card]:
                 previous: list[str] | None = None
                 for core, extras, day in doses:
                     text = core if extras == previous else ", ".join([core, *extras])
-                    rows.append((text, f"from {short_day(day)}"))
+                    rows.append((text, f"from week {week_number(plan, day)}"))
                     previous = extras
             phase_doses.append(PhaseDose(titles.get(phase_key, phase_key), rows))
         cards.append(
@@ -125,6 +125,23 @@ def exercise_cards(plan: Plan, library: Library) -> list[Card]:
             )
         )
     return cards
+
+
+def week_number(plan: Plan, day: dt.date) -> int:
+    """The calendar row ``day`` is in: week 1 is the Monday-to-Sunday week of the start.
+
+    Cards give dose steps by these numbers rather than by date, so that patients on the
+    same programme share the same cards (``shared_pages``); the grid shows the dates.
+    """
+    first = plan.start_date - dt.timedelta(days=plan.start_date.weekday())
+    return (day - first).days // 7 + 1
+
+
+def strict_weeks(plan: Plan) -> int | None:
+    """How many weeks from the start the stricter sprain pain limit lasts."""
+    if plan.strict_pain is None:
+        return None
+    return ((plan.strict_pain.until - plan.start_date).days + 1 + 6) // 7
 
 
 def calendar_weeks(plan: Plan) -> list[Week]:
@@ -156,13 +173,8 @@ def calendar_weeks(plan: Plan) -> list[Week]:
 
 
 def diary_rows(plan: Plan) -> list[DiaryRow]:
-    first = plan.start_date - dt.timedelta(days=plan.start_date.weekday())
     return [
-        DiaryRow(
-            short_day(s.date),
-            short_label(s),
-            (s.date - first).days // 7 + 1,
-        )
+        DiaryRow(short_day(s.date), short_label(s), week_number(plan, s.date))
         for s in plan.sessions
         if s.kind is not SessionKind.REVIEW
     ]

@@ -1,0 +1,110 @@
+"""Handouts drawn partly from pages shared between patients must read exactly like handouts
+rendered in one pass, and must never show one patient another patient's content."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pikepdf
+
+
+def page_texts(pdf: bytes, tmp, helpers) -> list[str]:
+    """pdftotext -layout, one string per page (form feeds split pages)."""
+    path = tmp / "p.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run([helpers.tool("pdftotext"), "-layout", "-enc", "UTF-8", str(path), "-"],
+                         capture_output=True, check=True).stdout.decode("utf-8")  # fmt: skip
+    return [" ".join(page.split()) for page in out.split("\f")[:-1]]
+
+
+def outline(pdf: bytes) -> list[tuple[int, str, int, int]]:
+    """(depth, title, page index, top in whole points) of every outline entry."""
+    entries = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc, doc.open_outline() as tree:
+
+        def walk(items, depth):
+            for item in items:
+                page = doc.pages.index(pikepdf.Page(item.destination[0]))
+                entries.append((depth, item.title, page, round(float(item.destination[3]))))
+                walk(item.children, depth + 1)
+
+        walk(tree.root, 0)
+    return entries
+
+
+def test_assembled_handout_reads_like_a_one_pass_rendering(berlin_a4, tmp_path, helpers):
+    """The reference is WeasyPrint called directly on the same HTML, in one pass."""
+    import weasyprint
+
+    reference = weasyprint.HTML(string=berlin_a4.html).write_pdf()
+    ours = page_texts(berlin_a4.pdf, tmp_path, helpers)
+    theirs = page_texts(reference, tmp_path, helpers)
+    assert len(ours) == len(theirs) > 12
+    assert ours == theirs
+    assert outline(berlin_a4.pdf) == outline(reference)
+    # The shared pages really were drawn from elsewhere (else this test proves nothing).
+    with pikepdf.open(io.BytesIO(berlin_a4.pdf)) as doc:
+        firsts = [page.obj.Contents for page in doc.pages]
+        firsts = [c[0] if isinstance(c, pikepdf.Array) else c for c in firsts]
+        drawn = [c for c in firsts if b"/RpShared" in c.read_bytes()]
+    assert len(drawn) >= 5
+
+
+def test_patients_never_see_each_others_pages(tmp_path, helpers):
+    """Three patients in one process, later ones drawing on pages kept from earlier ones:
+    every page carries its own plan id and numbering, and nothing of another patient."""
+    import datetime as dt
+
+    from rehabplan.export import shared_pages
+    from rehabplan.export.html import handout_html
+    from rehabplan.export.pdf import render_pdf
+    from rehabplan.library import default_library
+    from rehabplan.vocab import Side
+
+    def render(plan):
+        return render_pdf(handout_html(plan, default_library(), helpers.options()),
+                          helpers.options())  # fmt: skip
+
+    shared_pages.clear_cache()
+    both = helpers.plan_for("francois-meniscus-berlin", name="Ada Both", side=Side.BOTH,
+                            patient_id="P-A")  # fmt: skip
+    later = helpers.plan_for("francois-meniscus-berlin", name="Cleo Later", side=Side.BOTH,
+                             patient_id="P-C", start_date=dt.date(2026, 3, 23))  # fmt: skip
+    left = helpers.plan_for("francois-meniscus-berlin", name="Bea Left", side=Side.LEFT,
+                            patient_id="P-B")  # fmt: skip
+    render(both)
+    before = shared_pages.cache_info()
+    pdfs = {plan.patient.name: (plan, render(plan)) for plan in (later, left)}
+    after = shared_pages.cache_info()
+    assert after["hits"] > before["hits"]  # Cleo's cards and advice came from Ada's handout
+
+    for name, (plan, pdf) in pdfs.items():
+        pages = page_texts(pdf, tmp_path, helpers)
+        for number, text in enumerate(pages, start=1):
+            assert f"Plan {plan.plan_id}" in text and f"Page {number} of {len(pages)}" in text
+        whole = " ".join(pages)
+        others = [p for p in (both, later, left) if p.plan_id != plan.plan_id]
+        for other in others:
+            assert other.plan_id not in whole and other.patient.name not in whole
+        assert name in whole
+    # The cards differ by knee: a left-knee plan must not get the two-knee plan's cards.
+    cleo = " ".join(page_texts(pdfs["Cleo Later"][1], tmp_path, helpers))
+    bea = " ".join(page_texts(pdfs["Bea Left"][1], tmp_path, helpers))
+    assert "one after the other" in cleo and "starting with the left one" not in cleo
+    assert "starting with the left one" in bea and "one after the other" not in bea
+
+
+def test_a_kept_section_gives_the_same_bytes_as_a_fresh_one(berlin_plan, helpers):
+    """ETags and the batch's resume rely on a handout's bytes depending only on its input."""
+    from rehabplan.export import shared_pages
+    from rehabplan.export.html import handout_html
+    from rehabplan.export.pdf import render_pdf
+    from rehabplan.library import default_library
+
+    html = handout_html(berlin_plan, default_library(), helpers.options())
+    shared_pages.clear_cache()
+    fresh = render_pdf(html, helpers.options())
+    kept = render_pdf(html, helpers.options())
+    assert shared_pages.cache_info()["hits"] >= 2
+    assert fresh == kept
