@@ -109,7 +109,7 @@ def test_list_markers_are_printed(berlin_a4, helpers):
 
     # pdf.py renders with a lean user-agent stylesheet; numbers and bullets must survive.
     text = berlin_a4.text
-    first_card = berlin_a4.html.split('<article class="card">', 2)[1]
+    first_card = berlin_a4.html.split('<article class="card" data-shared>', 2)[1]
     first_step = re.search(r"<ol><li>([^<]+)</li>", first_card).group(1)
     assert "1. " + helpers.squash(unescape(first_step)) in text
     assert "• " in text
