@@ -9,10 +9,13 @@ the cards was about half of every handout. So a template marks what may be share
 
 * a ``<section>``: rendered on its own, without the page footer, and kept as PDF pages.
   The handout gets as many blank placeholder pages in its place;
-* an ``<article>`` inside a section (one exercise card): rendered on its own and kept as
-  a PDF page plus the size of its border box. The handout gets an empty box of exactly
-  that size, with the article's classes, so WeasyPrint paginates the handout exactly as
-  it would with the article there (same margins, same ``break-inside``), at no cost.
+* any other element (one exercise card, a phase's goals, the diary's 0–10 header):
+  rendered on its own inside the same ancestors (so the same inherited styles, selectors
+  and width apply) and kept as a PDF page plus the size of its border box. The handout
+  gets an empty box of exactly that size with the element's classes, so WeasyPrint
+  paginates the handout as it would with the element there (same margins, same
+  ``break-inside``), at almost no cost, and the kept element is drawn over that box,
+  clipped to it (so its ancestors' backgrounds are not painted twice).
   Clinics' patients differ in many ways, but a given card recurs far more often than a
   given set of cards (in the 200-patient batch benchmark, 608 distinct cards out of
   5,604, while 164 of 200 card sections were unique).
@@ -25,7 +28,9 @@ them at their exact positions. Each kept page is then drawn underneath its place
 page, shifted to its box, with pikepdf (qpdf): the result looks, extracts and navigates
 like one rendering of the whole HTML (the tests compare both).
 
-An article taller than a page (which WeasyPrint would split) is left in place. Tagged
+An element taller than a page (which WeasyPrint would split) is left in place; an element
+is kept whole (``break-inside: avoid``) where the one-pass rendering might have split it
+at a page end. Tagged
 PDF variants (``pdf/ua-1`` and the like) are not assembled: their structure tree must
 describe every page, so they are rendered in one pass (see ``pdf.render_pdf``).
 
@@ -44,11 +49,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-# <section class="…" data-shared> … </section> and <article class="…" data-shared> …
-# </article>. Neither nests in our templates, and every text from a patient is
-# HTML-escaped, so a literal closing tag can only be the template's own.
-_SHARED_SECTION = re.compile(r'<section class="[^"<>]*" data-shared>.*?</section>', re.S)
-_SHARED_ARTICLE = re.compile(r'<article class="([^"<>]*)" data-shared>.*?</article>', re.S)
+# Tags of the (well-formed, template-made) handout HTML. Every text from a patient is
+# HTML-escaped, so "<" in the text can only start the template's own tags.
+_TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>", re.S)
+_SHARED_ATTR = re.compile(r"\sdata-shared(?=[\s>/])")
+_CLASS = re.compile(r'\sclass="([^"]*)"')
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}  # fmt: skip
 _BODY = re.compile(r"<body[^>]*>")
 _LANG = re.compile(r'<html lang="([^"]*)"')
 _MARK = "rp-shared-"
@@ -62,7 +69,8 @@ PLACEHOLDER_CSS = f"""
 div.{_MARK}page {{ height: 0; margin: 0; break-before: page; }}
 div.{_MARK}page.first {{ break-before: auto; }}
 .{_MARK}slot {{ border: 0 !important; padding: 0 !important; background: none !important;
-  box-sizing: border-box !important; min-height: 0 !important; }}
+  box-sizing: border-box !important; min-height: 0 !important; max-height: none !important;
+  break-inside: avoid !important; display: block !important; }}
 """
 
 _CACHE_BYTES = 48 * 1024 * 1024
@@ -141,11 +149,14 @@ class _Assembly:
     write: Write
     entries: list[Entry | None] = field(default_factory=list)
 
-    def kept(self, part: str) -> tuple[int, Entry]:
-        key = hashlib.sha256(self.css_hash + self.head.encode() + part.encode()).digest()
+    def kept(self, part: str, context: tuple[str, str] = ("", "")) -> tuple[int, Entry]:
+        """The entry for ``part`` (an element), rendered inside ``context`` (the opening
+        and closing tags of its ancestors) if not yet kept."""
+        fields = [self.css_hash, self.head.encode(), *(c.encode() for c in context)]
+        key = hashlib.sha256(b"\0".join([*fields, part.encode()])).digest()
         entry = _cache.get(key)
         if entry is None:
-            entry = self._render(part)
+            entry = self._render(context[0] + part + context[1])
             _cache.put(key, entry)
         self.entries.append(entry)
         return len(self.entries) - 1, entry
@@ -161,8 +172,8 @@ class _Assembly:
             box=box,
         )
 
-    def section(self, match: re.Match[str]) -> str:
-        index, entry = self.kept(match.group(0))
+    def section(self, part: str) -> str:
+        index, entry = self.kept(part)
         divs = "".join(
             f'<div class="{_MARK}page{" first" if page == 0 else ""}" '
             f'id="{_MARK}page-{index}-{page}"></div>'
@@ -170,18 +181,81 @@ class _Assembly:
         )
         return f'<section class="{_MARK}section">{divs}</section>'
 
-    def article(self, match: re.Match[str]) -> str:
-        opening = f'<article class="{match.group(1)}" data-shared>'
-        part = match.group(0).replace(opening, opening[:-1] + f' id="{_BLOCK_ID}">', 1)
-        index, entry = self.kept(part)
-        if entry.pages != 1 or entry.box is None:  # taller than a page: lay it out here
-            self.entries[index] = None
-            return match.group(0)
+    def block(self, name: str, opening: str, part: str, ancestors: list[str]) -> str:
+        if " id=" in opening:  # its own id would be an anchor twice: keep it simple
+            return part
+        marked = opening[:-1].rstrip("/") + f' id="{_BLOCK_ID}">'
+        closing = "".join(f"</{_tag_name(tag)}>" for tag in reversed(ancestors))
+        index, entry = self.kept(marked + part[len(opening) :], ("".join(ancestors), closing))
+        # Ancestors' own ids would repeat on every kept page of their descendants.
+        if entry.pages != 1 or entry.box is None or len(entry.anchors[0]) != _count_ids(part):
+            self.entries[index] = None  # taller than a page, or odd: lay it out here
+            return part
         height = entry.box[3] - entry.box[1]
+        classes = _CLASS.search(opening)
+        tag = "div" if name in {"table", "tr", "td", "th", "li", "span"} else name
         return (
-            f'<article class="{match.group(1)} {_MARK}slot" id="{_MARK}slot-{index}" '
-            f'style="height: {height!r}px"></article>'
+            f'<{tag} class="{classes.group(1) if classes else ""} {_MARK}slot" '
+            f'id="{_MARK}slot-{index}" style="height: {height!r}px"></{tag}>'
         )
+
+
+def _tag_name(opening: str) -> str:
+    return re.match(r"<([a-zA-Z][a-zA-Z0-9]*)", opening).group(1).lower()  # type: ignore[union-attr]
+
+
+def _count_ids(part: str) -> int:
+    return len(set(re.findall(r'\sid="([^"]*)"', part)))
+
+
+def _replace_shared(html: str, assembly: _Assembly) -> str:
+    """``html`` with each ``data-shared`` element replaced by its placeholder."""
+    out: list[str] = []
+    stack: list[tuple[str, str]] = []  # open elements: (name, opening tag)
+    last = 0
+    position = 0
+    while (match := _TAG.search(html, position)) is not None:
+        position = match.end()
+        name = (match.group(2) or "").lower()
+        if not name:
+            continue  # a comment
+        if match.group(1):  # a closing tag: pop up to its element
+            for depth in range(len(stack) - 1, -1, -1):
+                if stack[depth][0] == name:
+                    del stack[depth:]
+                    break
+            continue
+        opening = match.group(0)
+        if name in _VOID or opening.endswith("/>"):
+            continue
+        if not _SHARED_ATTR.search(opening):
+            stack.append((name, opening))
+            continue
+        end = _element_end(html, match, name)
+        if end is None:  # not closed: leave it to WeasyPrint as it is
+            stack.append((name, opening))
+            continue
+        part = html[match.start() : end]
+        out.append(html[last : match.start()])
+        if name == "section":
+            out.append(assembly.section(part))
+        else:
+            ancestors = [tag for tag_name, tag in stack if tag_name not in {"html", "body"}]
+            out.append(assembly.block(name, opening, part, ancestors))
+        last = position = end
+    out.append(html[last:])
+    return "".join(out)
+
+
+def _element_end(html: str, start: re.Match[str], name: str) -> int | None:
+    """Where the element opened by ``start`` ends (after its closing tag), or None."""
+    same = re.compile(rf"<(/?){name}\b[^>]*>", re.I)
+    depth = 1
+    for match in same.finditer(html, start.end()):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return match.end()
+    return None
 
 
 def render(html: str, css_text: str, render_document: Render, write: Write) -> bytes:
@@ -203,11 +277,10 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
         render_document=render_document,
         write=write,
     )
-    html = _SHARED_SECTION.sub(assembly.section, html)
-    html = _SHARED_ARTICLE.sub(assembly.article, html)
+    html = _replace_shared(html, assembly)
     document = render_document(html, [PLACEHOLDER_CSS])
 
-    placements: list[tuple[int, int, int, float, float]] = []  # page, entry, its page, dx, dy
+    placements: list[_Placement] = []
     for number, page in enumerate(document.pages):
         marks = sorted(name for name in page.anchors if name.startswith(_MARK))
         moved = False
@@ -217,41 +290,60 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
             index = int(numbers[0])
             entry = assembly.entries[index]
             assert entry is not None  # placeholders exist only for kept parts
+            clip = None
             if kind == "page":
                 source_page, dx, dy = int(numbers[1]), 0.0, 0.0
             else:
                 assert entry.box is not None
-                source_page, dx, dy = 0, x1 - entry.box[0], y1 - entry.box[1]
+                bx1, by1, bx2, by2 = entry.box
+                source_page, dx, dy = 0, x1 - bx1, y1 - by1
+                clip = (bx1 + dx - 1, by1 + dy - 1, bx2 + dx + 1, by2 + dy + 1)
             for level, label, (x, y), state in entry.bookmarks[source_page]:
                 page.bookmarks.append((level, label, (x + dx, y + dy), state))
                 moved = True
             for anchor, (ax1, ay1, ax2, ay2) in entry.anchors[source_page].items():
                 page.anchors.setdefault(anchor, (ax1 + dx, ay1 + dy, ax2 + dx, ay2 + dy))
-            placements.append((number, index, source_page, dx, dy))
+            placements.append(_Placement(number, index, source_page, dx, dy, clip))
         if moved:  # the outline follows the page from top to bottom
             page.bookmarks.sort(key=lambda bookmark: (bookmark[2][1], bookmark[2][0]))
     expected = sum(entry.pages for entry in assembly.entries if entry is not None)
     if len(placements) != expected:  # a placeholder split or vanished: never guess
         raise RuntimeError(f"shared parts: {len(placements)} placeholders for {expected} pages")
     sources = [entry.pdf if entry is not None else b"" for entry in assembly.entries]
-    return _draw_under(write(document), sources, placements)
+    return _draw(write(document), sources, placements)
 
 
-def _draw_under(
-    pdf: bytes, sources: list[bytes], placements: list[tuple[int, int, int, float, float]]
-) -> bytes:
-    """Draw each kept page beneath its placeholder, shifted by (dx, dy) CSS px.
+@dataclass(frozen=True)
+class _Placement:
+    """Kept page ``source_page`` of entry ``index`` drawn on handout page ``page``."""
 
-    Resource names are derived from positions, so the same input gives the same bytes.
+    page: int
+    index: int
+    source_page: int
+    dx: float  # CSS px
+    dy: float
+    clip: tuple[float, float, float, float] | None  # CSS px box on the handout page
+
+
+def _draw(pdf: bytes, sources: list[bytes], placements: list[_Placement]) -> bytes:
+    """Draw each kept page on its handout page, shifted by (dx, dy).
+
+    Whole kept pages go beneath their (blank) placeholder pages; kept elements go over
+    their empty boxes, clipped to them, after the handout page has painted the ancestors'
+    backgrounds, as one rendering would. Resource names are derived from positions, so
+    the same input gives the same bytes.
     """
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) as out:
         opened: dict[int, Any] = {}
         forms: dict[tuple[int, int], Any] = {}
-        drawn: dict[int, list[bytes]] = {}
+        under: dict[int, list[bytes]] = {}
+        over: dict[int, list[bytes]] = {}
+        count: dict[int, int] = {}
         try:
-            for number, index, source_page, dx, dy in placements:
+            for placement in placements:
+                number, index, source_page = placement.page, placement.index, placement.source_page
                 if (index, source_page) not in forms:
                     if index not in opened:
                         opened[index] = pikepdf.open(io.BytesIO(sources[index]))
@@ -259,15 +351,27 @@ def _draw_under(
                     forms[index, source_page] = out.copy_foreign(form)
                 # WeasyPrint's pages share one /Resources dictionary: names are unique
                 # across the document.
-                name = f"/RpShared{number}_{len(drawn.setdefault(number, []))}"
+                count[number] = count.get(number, 0) + 1
+                name = f"/RpShared{number}_{count[number]}"
                 page = out.pages[number]
                 page.add_resource(forms[index, source_page], pikepdf.Name.XObject,
                                   pikepdf.Name(name))  # fmt: skip
-                # CSS y grows downwards, PDF y upwards.
-                move = f"1 0 0 1 {dx * _PX_TO_PT:.4f} {-dy * _PX_TO_PT:.4f} cm "
-                drawn[number].append(f"q {move}{name} Do Q\n".encode())
-            for number, commands in drawn.items():
+                # CSS px from the top left; PDF points from the bottom left.
+                height = float(page.mediabox[3])
+                command = "q "
+                if placement.clip is not None:
+                    x1, y1, x2, y2 = (v * _PX_TO_PT for v in placement.clip)
+                    command += f"{x1:.4f} {height - y2:.4f} {x2 - x1:.4f} {y2 - y1:.4f} re W n "
+                command += f"1 0 0 1 {placement.dx * _PX_TO_PT:.4f} "
+                command += f"{-placement.dy * _PX_TO_PT:.4f} cm {name} Do Q\n"
+                target = under if placement.clip is None else over
+                target.setdefault(number, []).append(command.encode())
+            for number, commands in under.items():
                 out.pages[number].contents_add(out.make_stream(b"".join(commands)), prepend=True)
+            for number, commands in over.items():
+                # The page's own content may leave a transformation in force: isolate it.
+                out.pages[number].contents_add(out.make_stream(b"q\n"), prepend=True)
+                out.pages[number].contents_add(out.make_stream(b"Q\n" + b"".join(commands)))
             _share_font_files(out)
             buffer = io.BytesIO()
             out.save(
