@@ -65,6 +65,7 @@ _PX_TO_PT = 0.75  # WeasyPrint draws 1 CSS px as 0.75 PDF point
 # Rendered on their own, shared parts carry no page footer: the handout's placeholder
 # page under which they are drawn has it, with that handout's plan id and page numbers.
 NO_FOOTER_CSS = "@page { @bottom-left { content: none } @bottom-right { content: none } }"
+PART_CSS = f"div.{_MARK}break {{ break-after: page; height: 0; margin: 0; }}"
 PLACEHOLDER_CSS = f"""
 div.{_MARK}page {{ height: 0; margin: 0; break-before: page; }}
 div.{_MARK}page.first {{ break-before: auto; }}
@@ -78,9 +79,13 @@ _CACHE_BYTES = 48 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Entry:
-    """One shared part, rendered: its PDF and what each page's outline needs."""
+    """One shared part, rendered: its pages and what each page's outline needs.
+
+    Parts rendered together share one PDF: the part's pages start at ``first_page``.
+    """
 
     pdf: bytes
+    first_page: int
     bookmarks: list[list[Any]]  # per page: WeasyPrint's (level, label, (x, y), state)
     anchors: list[dict[str, Any]]  # per page: id → (x1, y1, x2, y2)
     box: tuple[float, float, float, float] | None = None  # an article's border box
@@ -93,6 +98,7 @@ class Entry:
 @dataclass
 class _Cache:
     entries: OrderedDict[bytes, Entry] = field(default_factory=OrderedDict)
+    pdfs: dict[int, list[int]] = field(default_factory=dict)  # id(pdf) → [entries using it]
     size: int = 0
     hits: int = 0
     misses: int = 0
@@ -113,10 +119,17 @@ class _Cache:
             if key in self.entries:
                 return
             self.entries[key] = entry
-            self.size += len(entry.pdf)
+            users = self.pdfs.setdefault(id(entry.pdf), [0])
+            if users[0] == 0:  # a PDF shared by several entries counts once
+                self.size += len(entry.pdf)
+            users[0] += 1
             while self.size > _CACHE_BYTES and len(self.entries) > 1:
                 _, old = self.entries.popitem(last=False)
-                self.size -= len(old.pdf)
+                users = self.pdfs[id(old.pdf)]
+                users[0] -= 1
+                if users[0] == 0:
+                    del self.pdfs[id(old.pdf)]
+                    self.size -= len(old.pdf)
 
 
 _cache = _Cache()
@@ -132,11 +145,36 @@ def cache_info() -> dict[str, int]:
 def clear_cache() -> None:
     with _cache.lock:
         _cache.entries.clear()
+        _cache.pdfs.clear()
         _cache.size = _cache.hits = _cache.misses = 0
 
 
 Render = Callable[[str, list[Any]], Any]  # (html, extra stylesheets) → weasyprint.Document
 Write = Callable[[Any], bytes]  # weasyprint.Document → PDF bytes
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One ``data-shared`` element found in the handout HTML."""
+
+    start: int
+    end: int
+    name: str  # tag name
+    opening: str  # its opening tag
+    html: str  # the whole element
+    ancestors: tuple[str, ...]  # opening tags of the elements it is in (inside <body>)
+
+    @property
+    def whole_pages(self) -> bool:
+        return self.name == "section"
+
+    def document_html(self, block_id: str) -> str:
+        """The element, marked with ``block_id``, inside its ancestors."""
+        marked = self.opening[:-1].rstrip("/") + f' id="{block_id}">'
+        if self.whole_pages:
+            return marked + self.html[len(self.opening) :]
+        closing = "".join(f"</{_tag_name(tag)}>" for tag in reversed(self.ancestors))
+        return "".join(self.ancestors) + marked + self.html[len(self.opening) :] + closing
 
 
 @dataclass
@@ -149,51 +187,90 @@ class _Assembly:
     write: Write
     entries: list[Entry | None] = field(default_factory=list)
 
-    def kept(self, part: str, context: tuple[str, str] = ("", "")) -> tuple[int, Entry]:
-        """The entry for ``part`` (an element), rendered inside ``context`` (the opening
-        and closing tags of its ancestors) if not yet kept."""
-        fields = [self.css_hash, self.head.encode(), *(c.encode() for c in context)]
-        key = hashlib.sha256(b"\0".join([*fields, part.encode()])).digest()
-        entry = _cache.get(key)
-        if entry is None:
-            entry = self._render(context[0] + part + context[1])
-            _cache.put(key, entry)
+    def key(self, part: _Part) -> bytes:
+        fields = [self.css_hash, self.head.encode(), *(a.encode() for a in part.ancestors)]
+        return hashlib.sha256(b"\0".join([*fields, part.html.encode()])).digest()
+
+    def fetch(self, parts: list[_Part]) -> list[Entry]:
+        """Each part's entry: from the cache, or rendered now, all misses in one document
+        (a handout's first rendering in a process pays one document's set-up, not one per
+        card)."""
+        keys = [self.key(part) for part in parts]
+        found: dict[bytes, Entry] = {}
+        missing: dict[bytes, _Part] = {}
+        for key, part in zip(keys, parts, strict=True):
+            if key in found or key in missing:
+                continue
+            entry = _cache.get(key)
+            if entry is None:
+                missing[key] = part
+            else:
+                found[key] = entry
+        if missing:
+            for key, entry in zip(missing, self._render(list(missing.values())), strict=True):
+                _cache.put(key, entry)
+                found[key] = entry
+        return [found[key] for key in keys]
+
+    def _render(self, parts: list[_Part]) -> list[Entry]:
+        # Parts follow each other as siblings, a forced page break between them: a break
+        # after one element and a break before the next (a section's) are one break.
+        body = f'<div class="{_MARK}break"></div>'.join(
+            part.document_html(f"{_BLOCK_ID}-{i}") for i, part in enumerate(parts)
+        )
+        document = self.render_document(
+            self.head + body + "</body></html>", [NO_FOOTER_CSS, PART_CSS]
+        )
+        first_pages = {}
+        for number, page in enumerate(document.pages):
+            for name in page.anchors:
+                if name.startswith(f"{_BLOCK_ID}-"):
+                    first_pages.setdefault(int(name.rsplit("-", 1)[1]), number)
+        pdf = self.write(document)  # one PDF for all: writing is dear per document
+        entries = []
+        for i, _ in enumerate(parts):
+            first = first_pages[i]
+            last = first_pages.get(i + 1, len(document.pages))
+            pages = document.pages[first:last]
+            anchors = [
+                {n: a for n, a in page.anchors.items() if not n.startswith(_BLOCK_ID)}
+                for page in pages
+            ]
+            box = pages[0].anchors.get(f"{_BLOCK_ID}-{i}")
+            entries.append(
+                Entry(
+                    pdf=pdf,
+                    first_page=first,
+                    bookmarks=[list(page.bookmarks) for page in pages],
+                    anchors=anchors,
+                    box=box,
+                )
+            )
+        return entries
+
+    def placeholder(self, part: _Part, entry: Entry) -> str:
         self.entries.append(entry)
-        return len(self.entries) - 1, entry
-
-    def _render(self, part: str) -> Entry:
-        document = self.render_document(self.head + part + "</body></html>", [NO_FOOTER_CSS])
-        anchors = [dict(page.anchors) for page in document.pages]
-        box = anchors[0].pop(_BLOCK_ID, None) if anchors else None
-        return Entry(
-            pdf=self.write(document),
-            bookmarks=[list(page.bookmarks) for page in document.pages],
-            anchors=anchors,
-            box=box,
-        )
-
-    def section(self, part: str) -> str:
-        index, entry = self.kept(part)
-        divs = "".join(
-            f'<div class="{_MARK}page{" first" if page == 0 else ""}" '
-            f'id="{_MARK}page-{index}-{page}"></div>'
-            for page in range(entry.pages)
-        )
-        return f'<section class="{_MARK}section">{divs}</section>'
-
-    def block(self, name: str, opening: str, part: str, ancestors: list[str]) -> str:
-        if " id=" in opening:  # its own id would be an anchor twice: keep it simple
-            return part
-        marked = opening[:-1].rstrip("/") + f' id="{_BLOCK_ID}">'
-        closing = "".join(f"</{_tag_name(tag)}>" for tag in reversed(ancestors))
-        index, entry = self.kept(marked + part[len(opening) :], ("".join(ancestors), closing))
-        # Ancestors' own ids would repeat on every kept page of their descendants.
-        if entry.pages != 1 or entry.box is None or len(entry.anchors[0]) != _count_ids(part):
-            self.entries[index] = None  # taller than a page, or odd: lay it out here
-            return part
+        index = len(self.entries) - 1
+        if part.whole_pages:
+            divs = "".join(
+                f'<div class="{_MARK}page{" first" if page == 0 else ""}" '
+                f'id="{_MARK}page-{index}-{page}"></div>'
+                for page in range(entry.pages)
+            )
+            return f'<section class="{_MARK}section">{divs}</section>'
+        # Taller than a page, its own id (it would be an anchor twice), or ancestors with
+        # ids (they would repeat on the kept page): lay it out here.
+        if (
+            entry.pages != 1
+            or entry.box is None
+            or " id=" in part.opening
+            or len(entry.anchors[0]) != _count_ids(part.html)
+        ):
+            self.entries[index] = None
+            return part.html
         height = entry.box[3] - entry.box[1]
-        classes = _CLASS.search(opening)
-        tag = "div" if name in {"table", "tr", "td", "th", "li", "span"} else name
+        classes = _CLASS.search(part.opening)
+        tag = "div" if part.name in {"table", "tr", "td", "th", "li", "span"} else part.name
         return (
             f'<{tag} class="{classes.group(1) if classes else ""} {_MARK}slot" '
             f'id="{_MARK}slot-{index}" style="height: {height!r}px"></{tag}>'
@@ -208,11 +285,10 @@ def _count_ids(part: str) -> int:
     return len(set(re.findall(r'\sid="([^"]*)"', part)))
 
 
-def _replace_shared(html: str, assembly: _Assembly) -> str:
-    """``html`` with each ``data-shared`` element replaced by its placeholder."""
-    out: list[str] = []
+def _find_shared(html: str) -> list[_Part]:
+    """Every ``data-shared`` element of ``html`` (not those inside another one)."""
+    parts: list[_Part] = []
     stack: list[tuple[str, str]] = []  # open elements: (name, opening tag)
-    last = 0
     position = 0
     while (match := _TAG.search(html, position)) is not None:
         position = match.end()
@@ -228,21 +304,26 @@ def _replace_shared(html: str, assembly: _Assembly) -> str:
         opening = match.group(0)
         if name in _VOID or opening.endswith("/>"):
             continue
-        if not _SHARED_ATTR.search(opening):
+        end = _element_end(html, match, name) if _SHARED_ATTR.search(opening) else None
+        if end is None:  # an ordinary element (or one never closed: left as it is)
             stack.append((name, opening))
             continue
-        end = _element_end(html, match, name)
-        if end is None:  # not closed: leave it to WeasyPrint as it is
-            stack.append((name, opening))
-            continue
-        part = html[match.start() : end]
-        out.append(html[last : match.start()])
-        if name == "section":
-            out.append(assembly.section(part))
-        else:
-            ancestors = [tag for tag_name, tag in stack if tag_name not in {"html", "body"}]
-            out.append(assembly.block(name, opening, part, ancestors))
-        last = position = end
+        ancestors = tuple(tag for tag_name, tag in stack if tag_name not in {"html", "body"})
+        parts.append(_Part(match.start(), end, name, opening, html[match.start() : end],
+                           ancestors))  # fmt: skip
+        position = end
+    return parts
+
+
+def _replace_shared(html: str, assembly: _Assembly) -> str:
+    """``html`` with each ``data-shared`` element replaced by its placeholder."""
+    parts = _find_shared(html)
+    out: list[str] = []
+    last = 0
+    for part, entry in zip(parts, assembly.fetch(parts), strict=True):
+        out.append(html[last : part.start])
+        out.append(assembly.placeholder(part, entry))
+        last = part.end
     out.append(html[last:])
     return "".join(out)
 
@@ -309,8 +390,7 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
     expected = sum(entry.pages for entry in assembly.entries if entry is not None)
     if len(placements) != expected:  # a placeholder split or vanished: never guess
         raise RuntimeError(f"shared parts: {len(placements)} placeholders for {expected} pages")
-    sources = [entry.pdf if entry is not None else b"" for entry in assembly.entries]
-    return _draw(write(document), sources, placements)
+    return _draw(write(document), assembly.entries, placements)
 
 
 @dataclass(frozen=True)
@@ -325,7 +405,7 @@ class _Placement:
     clip: tuple[float, float, float, float] | None  # CSS px box on the handout page
 
 
-def _draw(pdf: bytes, sources: list[bytes], placements: list[_Placement]) -> bytes:
+def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement]) -> bytes:
     """Draw each kept page on its handout page, shifted by (dx, dy).
 
     Whole kept pages go beneath their (blank) placeholder pages; kept elements go over
@@ -343,18 +423,21 @@ def _draw(pdf: bytes, sources: list[bytes], placements: list[_Placement]) -> byt
         count: dict[int, int] = {}
         try:
             for placement in placements:
-                number, index, source_page = placement.page, placement.index, placement.source_page
-                if (index, source_page) not in forms:
-                    if index not in opened:
-                        opened[index] = pikepdf.open(io.BytesIO(sources[index]))
-                    form = opened[index].pages[source_page].as_form_xobject()
-                    forms[index, source_page] = out.copy_foreign(form)
+                number = placement.page
+                entry = entries[placement.index]
+                assert entry is not None
+                source = (id(entry.pdf), entry.first_page + placement.source_page)
+                if source not in forms:  # once per kept page, however often it is drawn
+                    if id(entry.pdf) not in opened:
+                        opened[id(entry.pdf)] = pikepdf.open(io.BytesIO(entry.pdf))
+                    kept = opened[id(entry.pdf)].pages[source[1]]
+                    forms[source] = out.copy_foreign(kept.as_form_xobject())
                 # WeasyPrint's pages share one /Resources dictionary: names are unique
                 # across the document.
                 count[number] = count.get(number, 0) + 1
                 name = f"/RpShared{number}_{count[number]}"
                 page = out.pages[number]
-                page.add_resource(forms[index, source_page], pikepdf.Name.XObject,
+                page.add_resource(forms[source], pikepdf.Name.XObject,
                                   pikepdf.Name(name))  # fmt: skip
                 # CSS px from the top left; PDF points from the bottom left.
                 height = float(page.mediabox[3])
