@@ -5,6 +5,8 @@ Measures, on this machine:
 * handouts per second for 200 synthetic patients with ``--jobs 1`` and ``--jobs 2`` (wall
   time of the real command, interpreter start-up included), PDF only;
 * peak resident memory (VmHWM) of each worker process, from ``batch-report.json``;
+* every batch run starts with an empty store of kept handout parts (its own
+  ``REHABPLAN_CACHE_DIR``), so the workers share only what that run renders;
 * the naive loop: one process, per patient ``weasyprint.HTML(string=html).write_pdf()`` with
   WeasyPrint's defaults — a new font configuration per document and the system font instead
   of rehabplan's embedded one (the same definition as ``bench_handout.py``);
@@ -98,8 +100,11 @@ def run_batch(csv_path: Path, out: Path, jobs: int, extra: list[str] | None = No
     cmd = [sys.executable, "-m", "rehabplan", "batch", str(csv_path), "--out", str(out),
            "--formats", "pdf", "--jobs", str(jobs), "--force", "--quiet"]  # fmt: skip
     cmd += extra or []
+    # Every run starts with an empty store of kept handout parts (a fresh clinic machine):
+    # what the workers share is what this run renders, nothing from an earlier run.
+    env = {**os.environ, "REHABPLAN_CACHE_DIR": tempfile.mkdtemp(prefix="bench-kept-")}
     began = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - began
     if proc.returncode != 0:
         sys.exit(f"batch failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

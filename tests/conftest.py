@@ -13,6 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
+# Kept handout parts (rehabplan/export/kept_store.py) go to a folder of this test session,
+# never to the developer's ~/.cache; CLI subprocesses inherit it. Tests of the store set
+# their own.
+if "REHABPLAN_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["REHABPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="rehabplan-test-cache-")
+
 
 @pytest.fixture(scope="session")
 def library():

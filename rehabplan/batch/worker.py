@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import re
@@ -64,6 +65,9 @@ def warm_up(formats: tuple[str, ...] = ("pdf",), *, ignore_sigint: bool = False)
         # One throwaway render builds the cached FontConfiguration and stylesheet.
         render_pdf("<html lang='en'><title>warm-up</title><p>rehabplan</p></html>", ExportOptions())
     _WARM["formats"] = _WARM.get("formats", set()) | set(formats)
+    # What is loaded now lives as long as the worker: keep the cyclic garbage collector
+    # from walking it again on every full collection (WeasyPrint allocates many objects).
+    gc.freeze()
 
 
 def patient_dir(out_root: Path, patient_id: str) -> Path:

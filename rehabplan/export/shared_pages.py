@@ -49,6 +49,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rehabplan.export import kept_store
+
 # Tags of the (well-formed, template-made) handout HTML. Every text from a patient is
 # HTML-escaped, so "<" in the text can only start the template's own tags.
 _TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>", re.S)
@@ -192,24 +194,33 @@ class _Assembly:
         return hashlib.sha256(b"\0".join([*fields, part.html.encode()])).digest()
 
     def fetch(self, parts: list[_Part]) -> list[Entry]:
-        """Each part's entry: from the cache, or rendered now, all misses in one document
-        (a handout's first rendering in a process pays one document's set-up, not one per
-        card)."""
+        """Each part's entry: from memory, from the store on disk, or rendered now, all
+        misses in one document (a handout's first rendering pays one document's set-up,
+        not one per card)."""
         keys = [self.key(part) for part in parts]
         found: dict[bytes, Entry] = {}
         missing: dict[bytes, _Part] = {}
+        disk = kept_store.store()
         for key, part in zip(keys, parts, strict=True):
             if key in found or key in missing:
                 continue
             entry = _cache.get(key)
+            if entry is None and disk is not None:
+                entry = _from_record(disk.get(key))
+                if entry is not None:
+                    _cache.put(key, entry)
             if entry is None:
                 missing[key] = part
             else:
                 found[key] = entry
         if missing:
-            for key, entry in zip(missing, self._render(list(missing.values())), strict=True):
+            entries = self._render(list(missing.values()))
+            for key, entry in zip(missing, entries, strict=True):
                 _cache.put(key, entry)
                 found[key] = entry
+            if disk is not None:
+                disk.put([(key, _record(e)) for key, e in zip(missing, entries, strict=True)],
+                         entries[0].pdf)  # fmt: skip
         return [found[key] for key in keys]
 
     def _render(self, parts: list[_Part]) -> list[Entry]:
@@ -277,6 +288,34 @@ class _Assembly:
         )
 
 
+def _record(entry: Entry) -> dict[str, Any]:
+    """An entry as JSON-ready data for the store on disk (its PDF goes separately)."""
+    return {
+        "first_page": entry.first_page,
+        "bookmarks": entry.bookmarks,
+        "anchors": entry.anchors,
+        "box": entry.box,
+    }
+
+
+def _from_record(record: dict[str, Any] | None) -> Entry | None:
+    """An entry back from the store; None if the record is not what ``_record`` wrote."""
+    if record is None:
+        return None
+    try:
+        return Entry(
+            pdf=record["pdf"],
+            first_page=int(record["first_page"]),
+            bookmarks=[[(int(level), str(label), (float(x), float(y)), state)
+                        for level, label, (x, y), state in page] for page in record["bookmarks"]],
+            anchors=[{str(n): tuple(float(v) for v in a) for n, a in page.items()}
+                     for page in record["anchors"]],
+            box=tuple(float(v) for v in record["box"]) if record["box"] else None,
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _tag_name(opening: str) -> str:
     return re.match(r"<([a-zA-Z][a-zA-Z0-9]*)", opening).group(1).lower()  # type: ignore[union-attr]
 
@@ -339,6 +378,17 @@ def _element_end(html: str, start: re.Match[str], name: str) -> int | None:
     return None
 
 
+def _css_hash(css_text: str) -> bytes:
+    """What besides the HTML decides how a part looks: the stylesheet, the CSS this module
+    adds, and the versions of WeasyPrint and rehabplan (kept parts outlive the process)."""
+    from weasyprint import __version__ as weasyprint_version
+
+    from rehabplan import __version__
+
+    fixed = "\0".join([kept_store.FORMAT, weasyprint_version, __version__, NO_FOOTER_CSS, PART_CSS])
+    return hashlib.sha256(fixed.encode() + b"\0" + css_text.encode()).digest()
+
+
 def render(html: str, css_text: str, render_document: Render, write: Write) -> bytes:
     """``html`` as PDF, with its shared parts drawn from the cache.
 
@@ -354,7 +404,7 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
             f'<!DOCTYPE html><html lang="{lang.group(1) if lang else ""}">'
             f'<head><meta charset="utf-8"></head>{body.group(0) if body else "<body>"}'
         ),
-        css_hash=hashlib.sha256(css_text.encode()).digest(),
+        css_hash=_css_hash(css_text),
         render_document=render_document,
         write=write,
     )

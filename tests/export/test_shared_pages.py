@@ -95,16 +95,55 @@ def test_patients_never_see_each_others_pages(tmp_path, helpers):
     assert "starting with the left one" in bea and "one after the other" not in bea
 
 
-def test_a_kept_section_gives_the_same_bytes_as_a_fresh_one(berlin_plan, helpers):
-    """ETags and the batch's resume rely on a handout's bytes depending only on its input."""
+def test_kept_parts_give_the_same_bytes_as_fresh_ones(berlin_plan, helpers, tmp_path,
+                                                      monkeypatch):  # fmt: skip
+    """ETags and the batch's resume rely on a handout's bytes depending only on its input,
+    whether its parts were rendered now, kept in memory or read from the store on disk."""
     from rehabplan.export import shared_pages
     from rehabplan.export.html import handout_html
     from rehabplan.export.pdf import render_pdf
     from rehabplan.library import default_library
 
     html = handout_html(berlin_plan, default_library(), helpers.options())
+    monkeypatch.setenv("REHABPLAN_CACHE_DIR", "off")
     shared_pages.clear_cache()
     fresh = render_pdf(html, helpers.options())
-    kept = render_pdf(html, helpers.options())
-    assert shared_pages.cache_info()["hits"] >= 2
-    assert fresh == kept
+    from_memory = render_pdf(html, helpers.options())
+    assert shared_pages.cache_info()["hits"] >= 20
+
+    monkeypatch.setenv("REHABPLAN_CACHE_DIR", str(tmp_path / "store"))
+    shared_pages.clear_cache()
+    render_pdf(html, helpers.options())  # fills the store
+    assert list((tmp_path / "store").rglob("*.pdf"))
+    shared_pages.clear_cache()
+    from_disk = render_pdf(html, helpers.options())
+    assert shared_pages.cache_info()["entries"] >= 20  # all came back from the store
+    assert fresh == from_memory == from_disk
+
+
+def test_the_store_on_disk_is_shared_by_runs_and_survives_damage(run_cli, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    """Two physiotherapist runs share the store; a damaged store never breaks a handout."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    store = tmp_path / "store"
+    monkeypatch.setenv("REHABPLAN_CACHE_DIR", str(store))
+
+    def run(name):
+        result = run_cli("plan", examples / "maria-pes-anserine.yaml", "--out", tmp_path / name,
+                         "--format", "pdf")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return (tmp_path / name / "handout.pdf").read_bytes()
+
+    first = run("one")
+    files = sorted(p for p in store.rglob("*") if p.is_file())
+    assert any(p.suffix == ".pdf" for p in files) and any(p.suffix == ".json" for p in files)
+    assert run("two") == first
+    assert sorted(p for p in store.rglob("*") if p.is_file()) == files  # nothing new
+
+    for pdf in store.rglob("*.pdf"):
+        pdf.write_bytes(pdf.read_bytes()[:100])  # truncated
+    records = sorted(store.rglob("*.json"))
+    records[0].write_text("{not json", "utf-8")
+    assert run("three") == first
