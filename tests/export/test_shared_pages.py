@@ -7,6 +7,7 @@ import io
 import subprocess
 
 import pikepdf
+import pytest
 
 
 def page_texts(pdf: bytes, tmp, helpers) -> list[str]:
@@ -49,6 +50,41 @@ def test_assembled_handout_reads_like_a_one_pass_rendering(berlin_a4, tmp_path, 
         streams = [list(c) if isinstance(c, pikepdf.Array) else [c] for c in streams]
         drawn = [s for s in streams if any(b"/RpShared" in c.read_bytes() for c in s)]
     assert len(drawn) >= 5
+
+
+@pytest.mark.parametrize(
+    ("example", "paper", "side"),
+    [
+        ("maria-pes-anserine", "letter", None),  # with a clinic logo on the cover
+        ("kenji-knee-oa", "a4", "both"),
+        ("lars-mcl-grade1", "letter", None),  # a sprain: the stricter pain rule on cards
+    ],
+)
+def test_other_patients_and_paper_read_like_one_pass(example, paper, side, tmp_path, helpers):
+    import weasyprint
+
+    from rehabplan.export import shared_pages
+    from rehabplan.export.html import handout_html
+    from rehabplan.export.pdf import render_pdf
+    from rehabplan.library import default_library
+    from rehabplan.vocab import Side
+
+    (tmp_path / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+        '<rect width="40" height="20" fill="#15416b"/></svg>'
+    )
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text("name: Clínica Núñez\naddress: [Calle Mayor 1, Madrid]\nlogo: logo.svg\n")
+    changes = {"side": Side(side)} if side else {}
+    plan = helpers.plan_for(example, **changes)
+    options = helpers.options(paper=paper, clinic_file=clinic)
+    html = handout_html(plan, default_library(), options)
+    before = shared_pages.cache_info()["one_pass"]
+    ours = render_pdf(html, options)
+    assert shared_pages.cache_info()["one_pass"] == before  # really assembled
+    reference = weasyprint.HTML(string=html).write_pdf()
+    assert page_texts(ours, tmp_path, helpers) == page_texts(reference, tmp_path, helpers)
+    assert outline(ours) == outline(reference)
 
 
 def test_patients_never_see_each_others_pages(tmp_path, helpers):
