@@ -43,7 +43,12 @@ def default_root() -> Path | None:
             if configured.strip().lower() in {"", "off", "0", "false", "no"}
             else Path(configured)
         )
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory (some service accounts): no store
+            return None
     return Path(base) / "rehabplan"
 
 

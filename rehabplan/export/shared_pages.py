@@ -20,22 +20,24 @@ the cards was about half of every handout. So a template marks what may be share
   given set of cards (in the 200-patient batch benchmark, 608 distinct cards out of
   5,604, while 164 of 200 card sections were unique).
 
-Kept parts are keyed by a hash of their exact HTML, the stylesheet and the document
-language: a part that differs by one character is rendered again, so reuse can never show
-one patient another's content. The placeholders get the running footer, the plan id and
-the real page numbers; the kept parts' outline entries and link targets are moved onto
-them at their exact positions. Each kept page is then drawn underneath its placeholder
-page, shifted to its box, with pikepdf (qpdf): the result looks, extracts and navigates
-like one rendering of the whole HTML (the tests compare both).
+Kept parts are keyed by a hash of their exact HTML, their ancestors, the stylesheet, the
+document language and the WeasyPrint and rehabplan versions: a part that differs by one
+character is rendered again, so reuse can never show one patient another's content. A
+handout's missing parts are rendered together, in one document, and written as one PDF.
+The placeholders get the running footer, the plan id and the real page numbers; the kept
+parts' outline entries and link targets are moved onto them at their exact positions. Each
+kept page is then drawn into its place with pikepdf (qpdf): the result looks, extracts
+and navigates like one rendering of the whole HTML (the tests compare both). Should the
+placeholders not come out as expected, the handout is rendered in one pass instead.
 
 An element taller than a page (which WeasyPrint would split) is left in place; an element
 is kept whole (``break-inside: avoid``) where the one-pass rendering might have split it
-at a page end. Tagged
-PDF variants (``pdf/ua-1`` and the like) are not assembled: their structure tree must
-describe every page, so they are rendered in one pass (see ``pdf.render_pdf``).
+at a page end. Tagged PDF variants (``pdf/ua-1`` and the like) are not assembled: their
+structure tree must describe every page, so they are rendered in one pass (see
+``pdf.render_pdf``).
 
-The cache is per process (batch workers, the web server), bounded in bytes, and safe to
-share between threads.
+Kept parts live in memory (bounded in bytes, safe to share between threads) and on disk
+(``kept_store``), so that other processes and later runs reuse them.
 """
 
 from __future__ import annotations
