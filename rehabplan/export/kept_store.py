@@ -1,6 +1,6 @@
 """Kept handout parts on disk, shared by every process of the same user.
 
-``shared_pages`` keeps rendered parts (exercise cards, advice pages…) in memory, but a
+``shared_pages`` keeps rendered parts (exercise cards, advice…) in memory, but a
 process starts empty: the physiotherapist's ``rehabplan plan`` runs once and exits, batch
 workers are replaced every few dozen patients to keep memory flat, and a server runs
 several processes. This store lets all of them reuse what any of them rendered, like a
@@ -9,8 +9,8 @@ compiler cache.
 Layout under the root (``REHABPLAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/rehabplan``, else
 ``~/.cache/rehabplan``; ``REHABPLAN_CACHE_DIR=off`` turns it off)::
 
-    parts-v1/<key[:2]>/<key>.json   what shared_pages.Entry holds, and the PDF's hash
-    parts-v1/pdf/<sha256>.pdf       PDFs, each shared by the parts rendered together
+    parts-v2/<key[:2]>/<key>.json   what shared_pages.Entry holds, and the PDF's hash
+    parts-v2/pdf/<sha256>.pdf       PDFs, each shared by the parts rendered together
 
 Keys already cover the exact HTML, the stylesheet and WeasyPrint's version. Every file is
 written atomically; a PDF is used only if its content still has the hash in its name, and
@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-FORMAT = "parts-v1"
+FORMAT = "parts-v2"
 MAX_BYTES = 256 * 1024 * 1024
 _PRUNE_EVERY = 200  # writes between two size checks
 
@@ -92,8 +92,8 @@ class Store:
         """Store parts rendered together: ``items`` are (key, record) sharing ``pdf``."""
         digest = hashlib.sha256(pdf).hexdigest()
         try:
-            _write(self.dir / "pdf" / f"{digest}.pdf", pdf)
-            for key, record in items:
+            _write(self.dir / "pdf" / f"{digest}.pdf", pdf, replace=False)
+            for key, record in items:  # replaces a record that could not be used
                 data = json.dumps({**record, "pdf": digest}, separators=(",", ":"))
                 _write(self._record(key), data.encode("utf-8"))
         except (OSError, ValueError, TypeError):
@@ -131,9 +131,13 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (a reader sees all of it or nothing)."""
-    if path.exists():
+def _write(path: Path, data: bytes, *, replace: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (a reader sees all of it or nothing).
+
+    PDFs are named by their content, so one that exists is already right (``replace``
+    False); a damaged one was removed when it was read.
+    """
+    if not replace and path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

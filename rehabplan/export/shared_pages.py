@@ -1,22 +1,18 @@
 """Parts of a handout that many patients share: laid out once per process, drawn into each.
 
 Most of a handout is the same from one patient to the next: the exercise cards (what an
-exercise is, how to do it, how the dose rises, by plan week) and the advice pages. Only
+exercise is, how to do it, how the dose rises, by plan week) and the advice. Only
 the cover, the overview, the dated week grid, the running table and the diary belong to
 one patient. WeasyPrint cannot reuse layout across documents, and laying out and drawing
 the cards was about half of every handout. So a template marks what may be shared with
-``data-shared``, on one of two things:
-
-* a ``<section>``: rendered on its own, without the page footer, and kept as PDF pages.
-  The handout gets as many blank placeholder pages in its place;
-* any other element (one exercise card, a phase's goals, the diary's 0–10 header):
-  rendered on its own inside the same ancestors (so the same inherited styles, selectors
-  and width apply) and kept as a PDF page plus the size of its border box. The handout
-  gets an empty box of exactly that size with the element's classes, so WeasyPrint
-  paginates the handout as it would with the element there (same margins, same
-  ``break-inside``), at almost no cost, and the kept element is drawn over that box,
-  clipped to it (so its ancestors' backgrounds are not painted twice).
-  Clinics' patients differ in many ways, but a given card recurs far more often than a
+``data-shared`` (one exercise card, a phase's goals, the diary's 0–10 header, an advice
+item). Such an element is rendered on its own inside the same ancestors (so the same
+inherited styles, selectors and width apply), without the page footer, and kept as a PDF
+page plus the size of its border box. The handout gets an empty box of exactly that size
+with the element's classes, so WeasyPrint paginates the handout as it would with the
+element there (same margins, same ``break-inside``), at almost no cost, and the kept
+element is drawn over that box, clipped to it (so its ancestors' backgrounds are not
+painted twice). Clinics' patients differ in many ways, but a given card recurs far more often than a
   given set of cards (in the 200-patient batch benchmark, 608 distinct cards out of
   5,604, while 164 of 200 card sections were unique).
 
@@ -24,9 +20,9 @@ Kept parts are keyed by a hash of their exact HTML, their ancestors, the stylesh
 document language and the WeasyPrint and rehabplan versions: a part that differs by one
 character is rendered again, so reuse can never show one patient another's content. A
 handout's missing parts are rendered together, in one document, and written as one PDF.
-The placeholders get the running footer, the plan id and the real page numbers; the kept
-parts' outline entries and link targets are moved onto them at their exact positions. Each
-kept page is then drawn into its place with pikepdf (qpdf): the result looks, extracts
+The handout's pages keep their running footer, plan id and page numbers; the kept parts'
+outline entries and link targets are moved onto them at their exact positions. Each kept
+page is then drawn into its place with pikepdf (qpdf): the result looks, extracts
 and navigates like one rendering of the whole HTML (the tests compare both). Should the
 placeholders not come out as expected, the handout is rendered in one pass instead.
 
@@ -66,13 +62,14 @@ _MARK = "rp-shared-"
 _BLOCK_ID = "rp-block"
 _PX_TO_PT = 0.75  # WeasyPrint draws 1 CSS px as 0.75 PDF point
 
-# Rendered on their own, shared parts carry no page footer: the handout's placeholder
-# page under which they are drawn has it, with that handout's plan id and page numbers.
+# Rendered on their own, shared parts carry no page footer: the handout page they are
+# drawn on has it, with that handout's plan id and page numbers.
 NO_FOOTER_CSS = "@page { @bottom-left { content: none } @bottom-right { content: none } }"
-PART_CSS = f"div.{_MARK}break {{ break-after: page; height: 0; margin: 0; }}"
+PART_CSS = f"""
+div.{_MARK}break {{ break-after: page; height: 0; margin: 0; }}
+div.{_MARK}edge {{ height: 0; margin: 0; padding: 0 0 0.01px; border: 0; }}
+"""
 PLACEHOLDER_CSS = f"""
-div.{_MARK}page {{ height: 0; margin: 0; break-before: page; }}
-div.{_MARK}page.first {{ break-before: auto; }}
 .{_MARK}slot {{ border: 0 !important; padding: 0 !important; background: none !important;
   box-sizing: border-box !important; min-height: 0 !important; max-height: none !important;
   break-inside: avoid !important; display: block !important; }}
@@ -92,7 +89,10 @@ class Entry:
     first_page: int
     bookmarks: list[list[Any]]  # per page: WeasyPrint's (level, label, (x, y), state)
     anchors: list[dict[str, Any]]  # per page: id → (x1, y1, x2, y2)
-    box: tuple[float, float, float, float] | None = None  # an article's border box
+    box: tuple[float, float, float, float] | None = None  # a kept element's border box
+    # The margins above and below the border box as they collapse with the element's own
+    # children: an empty box needs them given explicitly to take the same room.
+    margins: tuple[float, float] = (0.0, 0.0)
 
     @property
     def pages(self) -> int:
@@ -169,17 +169,15 @@ class _Part:
     html: str  # the whole element
     ancestors: tuple[str, ...]  # opening tags of the elements it is in (inside <body>)
 
-    @property
-    def whole_pages(self) -> bool:
-        return self.name == "section"
-
     def document_html(self, block_id: str) -> str:
-        """The element, marked with ``block_id``, inside its ancestors."""
+        """The element, marked with ``block_id``, inside its ancestors, between two edge
+        markers that show how far its margins reach."""
         marked = self.opening[:-1].rstrip("/") + f' id="{block_id}">'
-        if self.whole_pages:
-            return marked + self.html[len(self.opening) :]
         closing = "".join(f"</{_tag_name(tag)}>" for tag in reversed(self.ancestors))
-        return "".join(self.ancestors) + marked + self.html[len(self.opening) :] + closing
+        edges = (f'<div class="{_MARK}edge" id="{block_id}-above"></div>',
+                 f'<div class="{_MARK}edge" id="{block_id}-below"></div>')  # fmt: skip
+        element = marked + self.html[len(self.opening) :]
+        return "".join(self.ancestors) + edges[0] + element + edges[1] + closing
 
 
 @dataclass
@@ -238,19 +236,27 @@ class _Assembly:
         first_pages = {}
         for number, page in enumerate(document.pages):
             for name in page.anchors:
-                if name.startswith(f"{_BLOCK_ID}-"):
+                if name.startswith(f"{_BLOCK_ID}-") and name.rsplit("-", 1)[1].isdigit():
                     first_pages.setdefault(int(name.rsplit("-", 1)[1]), number)
         pdf = self.write(document)  # one PDF for all: writing is dear per document
         entries = []
         for i, _ in enumerate(parts):
+            if i not in first_pages:  # no box at all (display: none): nothing to keep
+                entries.append(Entry(pdf=pdf, first_page=0, bookmarks=[], anchors=[]))
+                continue
             first = first_pages[i]
-            last = first_pages.get(i + 1, len(document.pages))
+            last = min((p for j, p in first_pages.items() if j > i), default=len(document.pages))
             pages = document.pages[first:last]
             anchors = [
                 {n: a for n, a in page.anchors.items() if not n.startswith(_BLOCK_ID)}
                 for page in pages
             ]
             box = pages[0].anchors.get(f"{_BLOCK_ID}-{i}")
+            above = pages[0].anchors.get(f"{_BLOCK_ID}-{i}-above")
+            below = pages[-1].anchors.get(f"{_BLOCK_ID}-{i}-below")
+            margins = (0.0, 0.0)
+            if box is not None and above is not None and below is not None:
+                margins = (max(box[1] - above[3], 0.0), max(below[1] - box[3], 0.0))
             entries.append(
                 Entry(
                     pdf=pdf,
@@ -258,6 +264,7 @@ class _Assembly:
                     bookmarks=[list(page.bookmarks) for page in pages],
                     anchors=anchors,
                     box=box,
+                    margins=margins,
                 )
             )
         return entries
@@ -265,13 +272,6 @@ class _Assembly:
     def placeholder(self, part: _Part, entry: Entry) -> str:
         self.entries.append(entry)
         index = len(self.entries) - 1
-        if part.whole_pages:
-            divs = "".join(
-                f'<div class="{_MARK}page{" first" if page == 0 else ""}" '
-                f'id="{_MARK}page-{index}-{page}"></div>'
-                for page in range(entry.pages)
-            )
-            return f'<section class="{_MARK}section">{divs}</section>'
         # Taller than a page, its own id (it would be an anchor twice), or ancestors with
         # ids (they would repeat on the kept page): lay it out here.
         if (
@@ -283,11 +283,13 @@ class _Assembly:
             self.entries[index] = None
             return part.html
         height = entry.box[3] - entry.box[1]
+        top, bottom = entry.margins
         classes = _CLASS.search(part.opening)
         tag = "div" if part.name in {"table", "tr", "td", "th", "li", "span"} else part.name
         return (
             f'<{tag} class="{classes.group(1) if classes else ""} {_MARK}slot" '
-            f'id="{_MARK}slot-{index}" style="height: {height!r}px"></{tag}>'
+            f'id="{_MARK}slot-{index}" style="height: {height!r}px; '
+            f'margin-top: {top!r}px; margin-bottom: {bottom!r}px"></{tag}>'
         )
 
 
@@ -298,6 +300,7 @@ def _record(entry: Entry) -> dict[str, Any]:
         "bookmarks": entry.bookmarks,
         "anchors": entry.anchors,
         "box": entry.box,
+        "margins": entry.margins,
     }
 
 
@@ -314,6 +317,7 @@ def _from_record(record: dict[str, Any] | None) -> Entry | None:
             anchors=[{str(n): tuple(float(v) for v in a) for n, a in page.items()}
                      for page in record["anchors"]],
             box=tuple(float(v) for v in record["box"]) if record["box"] else None,
+            margins=tuple(float(v) for v in record["margins"]),
         )  # fmt: skip
     except (KeyError, TypeError, ValueError):
         return None
@@ -398,7 +402,7 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
     ``css_text`` is the stylesheet the caller renders with: the same part under another
     stylesheet (paper size, clinic) is another entry.
     """
-    if "data-shared>" not in html:
+    if "data-shared" not in html:
         return write(render_document(html, []))
     lang = _LANG.search(html)
     body = _BODY.search(html)
@@ -421,27 +425,21 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
         moved = False
         for name in marks:
             x1, y1, _, _ = page.anchors.pop(name)
-            kind, *numbers = name[len(_MARK) :].split("-")
-            index = int(numbers[0])
+            index = int(name.rsplit("-", 1)[1])
             entry = assembly.entries[index]
-            assert entry is not None  # placeholders exist only for kept parts
-            clip = None
-            if kind == "page":
-                source_page, dx, dy = int(numbers[1]), 0.0, 0.0
-            else:
-                assert entry.box is not None
-                bx1, by1, bx2, by2 = entry.box
-                source_page, dx, dy = 0, x1 - bx1, y1 - by1
-                clip = (bx1 + dx - 1, by1 + dy - 1, bx2 + dx + 1, by2 + dy + 1)
-            for level, label, (x, y), state in entry.bookmarks[source_page]:
+            assert entry is not None and entry.box is not None  # only kept parts have slots
+            bx1, by1, bx2, by2 = entry.box
+            dx, dy = x1 - bx1, y1 - by1
+            for level, label, (x, y), state in entry.bookmarks[0]:
                 page.bookmarks.append((level, label, (x + dx, y + dy), state))
                 moved = True
-            for anchor, (ax1, ay1, ax2, ay2) in entry.anchors[source_page].items():
+            for anchor, (ax1, ay1, ax2, ay2) in entry.anchors[0].items():
                 page.anchors.setdefault(anchor, (ax1 + dx, ay1 + dy, ax2 + dx, ay2 + dy))
-            placements.append(_Placement(number, index, source_page, dx, dy, clip))
+            clip = (bx1 + dx - 1, by1 + dy - 1, bx2 + dx + 1, by2 + dy + 1)
+            placements.append(_Placement(number, index, dx, dy, clip))
         if moved:  # the outline follows the page from top to bottom
             page.bookmarks.sort(key=lambda bookmark: (bookmark[2][1], bookmark[2][0]))
-    expected = sum(entry.pages for entry in assembly.entries if entry is not None)
+    expected = sum(1 for entry in assembly.entries if entry is not None)
     if len(placements) != expected:  # a placeholder split or vanished: never guess
         with _cache.lock:
             _cache.one_pass += 1
@@ -451,22 +449,19 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
 
 @dataclass(frozen=True)
 class _Placement:
-    """Kept page ``source_page`` of entry ``index`` drawn on handout page ``page``."""
+    """The kept page of entry ``index`` drawn on handout page ``page``."""
 
     page: int
     index: int
-    source_page: int
     dx: float  # CSS px
     dy: float
-    clip: tuple[float, float, float, float] | None  # CSS px box on the handout page
+    clip: tuple[float, float, float, float]  # CSS px box on the handout page
 
 
 def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement]) -> bytes:
-    """Draw each kept page on its handout page, shifted by (dx, dy).
-
-    Whole kept pages go beneath their (blank) placeholder pages; kept elements go over
-    their empty boxes, clipped to them, after the handout page has painted the ancestors'
-    backgrounds, as one rendering would. Resource names are derived from positions, so
+    """Draw each kept page over its empty box on the handout page, shifted by (dx, dy)
+    and clipped to the box: after the page has painted its own content (the ancestors'
+    backgrounds), as one rendering would. Resource names are derived from positions, so
     the same input gives the same bytes.
     """
     import pikepdf
@@ -474,40 +469,34 @@ def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement])
     with pikepdf.open(io.BytesIO(pdf)) as out:
         opened: dict[int, Any] = {}
         forms: dict[tuple[int, int], Any] = {}
-        under: dict[int, list[bytes]] = {}
-        over: dict[int, list[bytes]] = {}
-        count: dict[int, int] = {}
+        drawn: dict[int, list[bytes]] = {}
         try:
             for placement in placements:
                 number = placement.page
                 entry = entries[placement.index]
                 assert entry is not None
-                source = (id(entry.pdf), entry.first_page + placement.source_page)
+                source = (id(entry.pdf), entry.first_page)
                 if source not in forms:  # once per kept page, however often it is drawn
                     if id(entry.pdf) not in opened:
                         opened[id(entry.pdf)] = pikepdf.open(io.BytesIO(entry.pdf))
-                    kept = opened[id(entry.pdf)].pages[source[1]]
+                    kept = opened[id(entry.pdf)].pages[entry.first_page]
                     forms[source] = out.copy_foreign(kept.as_form_xobject())
                 # WeasyPrint's pages share one /Resources dictionary: names are unique
                 # across the document.
-                count[number] = count.get(number, 0) + 1
-                name = f"/RpShared{number}_{count[number]}"
+                commands = drawn.setdefault(number, [])
+                name = f"/RpShared{number}_{len(commands) + 1}"
                 page = out.pages[number]
                 page.add_resource(forms[source], pikepdf.Name.XObject,
                                   pikepdf.Name(name))  # fmt: skip
                 # CSS px from the top left; PDF points from the bottom left.
                 height = float(page.mediabox[3])
-                command = "q "
-                if placement.clip is not None:
-                    x1, y1, x2, y2 = (v * _PX_TO_PT for v in placement.clip)
-                    command += f"{x1:.4f} {height - y2:.4f} {x2 - x1:.4f} {y2 - y1:.4f} re W n "
-                command += f"1 0 0 1 {placement.dx * _PX_TO_PT:.4f} "
-                command += f"{-placement.dy * _PX_TO_PT:.4f} cm {name} Do Q\n"
-                target = under if placement.clip is None else over
-                target.setdefault(number, []).append(command.encode())
-            for number, commands in under.items():
-                out.pages[number].contents_add(out.make_stream(b"".join(commands)), prepend=True)
-            for number, commands in over.items():
+                x1, y1, x2, y2 = (v * _PX_TO_PT for v in placement.clip)
+                dx, dy = placement.dx * _PX_TO_PT, -placement.dy * _PX_TO_PT
+                commands.append(
+                    f"q {x1:.4f} {height - y2:.4f} {x2 - x1:.4f} {y2 - y1:.4f} re W n "
+                    f"1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q\n".encode()
+                )
+            for number, commands in drawn.items():
                 # The page's own content may leave a transformation in force: isolate it.
                 out.pages[number].contents_add(out.make_stream(b"q\n"), prepend=True)
                 out.pages[number].contents_add(out.make_stream(b"Q\n" + b"".join(commands)))

@@ -183,3 +183,32 @@ def test_the_store_on_disk_is_shared_by_runs_and_survives_damage(run_cli, tmp_pa
     records = sorted(store.rglob("*.json"))
     records[0].write_text("{not json", "utf-8")
     assert run("three") == first
+
+
+def test_any_markup_with_shared_parts_renders_like_one_pass(tmp_path, helpers):
+    """The mechanism is generic: hidden, nested, tall and id-carrying shared elements and
+    elements in a background box come out as one rendering would show them."""
+    import weasyprint
+
+    from rehabplan.export.pdf import render_pdf
+
+    tall = "".join(f"<p>Line {n} of a part taller than a page.</p>" for n in range(90))
+    html = (
+        '<html lang="en"><head><style>.gone { display: none } .box { background: #eee; '
+        "padding: 4mm } h2 { bookmark-level: 2 }</style></head><body>"
+        "<p>Before</p>"
+        '<div class="gone" data-shared>Hidden text</div>'
+        '<div class="box"><div class="inner" data-shared><h2>Inside a box</h2>'
+        "<div data-shared>Nested</div></div></div>"
+        f'<article class="tall" data-shared>{tall}</article>'
+        '<article id="own" data-shared><p>Has its own id</p></article>'
+        '<section class="end" data-shared><h2>Last section</h2></section>'
+        "</body></html>"
+    )
+    ours = render_pdf(html, helpers.options())
+    reference = weasyprint.HTML(string=html).write_pdf()
+    texts = page_texts(ours, tmp_path, helpers)
+    assert texts == page_texts(reference, tmp_path, helpers)
+    assert outline(ours) == outline(reference)
+    whole = " ".join(texts)
+    assert "Hidden text" not in whole and "Line 89 of a part" in whole and "Nested" in whole
