@@ -13,10 +13,10 @@ Layout under the root (``REHABPLAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/rehabplan
     parts-v2/pdf/<sha256>.pdf       PDFs, each shared by the parts rendered together
 
 Keys already cover the exact HTML, the stylesheet and WeasyPrint's version. Every file is
-written atomically; a PDF is used only if its content still has the hash in its name, and
-anything unreadable counts as a miss. The store is an optimisation only: when it cannot be
-read or written (read-only home, full disk) handouts are made exactly as without it.
-Past ``MAX_BYTES`` the oldest files are removed.
+written atomically (``rehabplan.atomic``); a PDF is used only if its content still has the
+hash in its name, and anything unreadable counts as a miss. The store is an optimisation
+only: when it cannot be read or written (read-only home, full disk) handouts are made
+exactly as without it. Past ``MAX_BYTES`` the oldest files are removed.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from rehabplan import atomic
 
 FORMAT = "parts-v2"
 MAX_BYTES = 256 * 1024 * 1024
@@ -92,10 +93,12 @@ class Store:
         """Store parts rendered together: ``items`` are (key, record) sharing ``pdf``."""
         digest = hashlib.sha256(pdf).hexdigest()
         try:
-            _write(self.dir / "pdf" / f"{digest}.pdf", pdf, replace=False)
+            pdf_path = self.dir / "pdf" / f"{digest}.pdf"
+            if not pdf_path.exists():  # named by its content: one that exists is right
+                atomic.write_bytes(pdf_path, pdf)
             for key, record in items:  # replaces a record that could not be used
                 data = json.dumps({**record, "pdf": digest}, separators=(",", ":"))
-                _write(self._record(key), data.encode("utf-8"))
+                atomic.write_bytes(self._record(key), data.encode("utf-8"))
         except (OSError, ValueError, TypeError):
             return
         with self._lock:
@@ -129,26 +132,6 @@ class Store:
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
-
-
-def _write(path: Path, data: bytes, *, replace: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically (a reader sees all of it or nothing).
-
-    PDFs are named by their content, so one that exists is already right (``replace``
-    False); a damaged one was removed when it was read.
-    """
-    if not replace and path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 _stores: dict[Path, Store] = {}

@@ -151,9 +151,9 @@ def check_variant(variant: str | None) -> None:
 def render_pdf(html: str, options) -> bytes:
     """Render handout or referral HTML to PDF bytes (``options``: ``pipeline.ExportOptions``).
 
-    Sections the template marks as shared are laid out once per process and drawn into
-    every handout that has them (``shared_pages``); tagged variants are rendered in one
-    pass, as their structure tree must cover every page.
+    Elements the template marks ``data-shared`` are laid out once and drawn into every
+    handout that has them (``shared_pages``); tagged variants are rendered in one pass, as
+    their structure tree must cover every page.
     """
     variant = options.pdf_variant
     check_variant(variant)

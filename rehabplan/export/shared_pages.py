@@ -69,7 +69,7 @@ PART_CSS = f"""
 div.{_MARK}break {{ break-after: page; height: 0; margin: 0; }}
 div.{_MARK}edge {{ height: 0; margin: 0; padding: 0 0 0.01px; border: 0; }}
 """
-PLACEHOLDER_CSS = f"""
+SLOT_CSS = f"""
 .{_MARK}slot {{ border: 0 !important; padding: 0 !important; background: none !important;
   box-sizing: border-box !important; min-height: 0 !important; max-height: none !important;
   break-inside: avoid !important; display: block !important; }}
@@ -102,7 +102,7 @@ class Entry:
 @dataclass
 class _Cache:
     entries: OrderedDict[bytes, Entry] = field(default_factory=OrderedDict)
-    pdfs: dict[int, list[int]] = field(default_factory=dict)  # id(pdf) → [entries using it]
+    users: dict[int, int] = field(default_factory=dict)  # id(pdf) → entries using that PDF
     size: int = 0
     hits: int = 0
     misses: int = 0
@@ -124,16 +124,14 @@ class _Cache:
             if key in self.entries:
                 return
             self.entries[key] = entry
-            users = self.pdfs.setdefault(id(entry.pdf), [0])
-            if users[0] == 0:  # a PDF shared by several entries counts once
+            if id(entry.pdf) not in self.users:  # a PDF shared by several entries counts once
                 self.size += len(entry.pdf)
-            users[0] += 1
+            self.users[id(entry.pdf)] = self.users.get(id(entry.pdf), 0) + 1
             while self.size > _CACHE_BYTES and len(self.entries) > 1:
                 _, old = self.entries.popitem(last=False)
-                users = self.pdfs[id(old.pdf)]
-                users[0] -= 1
-                if users[0] == 0:
-                    del self.pdfs[id(old.pdf)]
+                self.users[id(old.pdf)] -= 1
+                if self.users[id(old.pdf)] == 0:
+                    del self.users[id(old.pdf)]
                     self.size -= len(old.pdf)
 
 
@@ -150,7 +148,7 @@ def cache_info() -> dict[str, int]:
 def clear_cache() -> None:
     with _cache.lock:
         _cache.entries.clear()
-        _cache.pdfs.clear()
+        _cache.users.clear()
         _cache.size = _cache.hits = _cache.misses = _cache.one_pass = 0
 
 
@@ -417,7 +415,7 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
     )
     original = html
     html = _replace_shared(html, assembly)
-    document = render_document(html, [PLACEHOLDER_CSS])
+    document = render_document(html, [SLOT_CSS])
 
     placements: list[_Placement] = []
     for number, page in enumerate(document.pages):
