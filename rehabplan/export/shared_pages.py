@@ -26,6 +26,12 @@ page is then drawn into its place with pikepdf (qpdf): the result looks, extract
 and navigates like one rendering of the whole HTML (the tests compare both). Should the
 placeholders not come out as expected, the handout is rendered in one pass instead.
 
+Shared elements nest. A card is kept whole, and so are its picture, doses, steps and
+pain rule inside it: a card met for the first time (an exercise seen before with another
+dose, most often) is laid out with its kept inner parts as empty boxes and assembled the
+same way before it is kept, so a new dose costs its own lines, not the card's drawing.
+Every kept page carries only the resources its content uses.
+
 An element taller than a page (which WeasyPrint would split) is left in place; an element
 is kept whole (``break-inside: avoid``) where the one-pass rendering might have split it
 at a page end. Tagged PDF variants (``pdf/ua-1`` and the like) are not assembled: their
@@ -60,6 +66,7 @@ _BODY = re.compile(r"<body[^>]*>")
 _LANG = re.compile(r'<html lang="([^"]*)"')
 _MARK = "rp-shared-"
 _BLOCK_ID = "rp-block"
+_BLOCK_ATTR = re.compile(rf'\sid="{_BLOCK_ID}-\d+"')
 _PX_TO_PT = 0.75  # WeasyPrint draws 1 CSS px as 0.75 PDF point
 
 # Rendered on their own, shared parts carry no page footer: the handout page they are
@@ -170,7 +177,9 @@ class _Part:
     def document_html(self, block_id: str) -> str:
         """The element, marked with ``block_id``, inside its ancestors, between two edge
         markers that show how far its margins reach."""
-        marked = self.opening[:-1].rstrip("/") + f' id="{block_id}">'
+        # Without its own data-shared: what it holds that is shared is drawn from kept
+        # parts in turn (see ``_Assembly.assemble``).
+        marked = _SHARED_ATTR.sub("", self.opening)[:-1].rstrip("/") + f' id="{block_id}">'
         closing = "".join(f"</{_tag_name(tag)}>" for tag in reversed(self.ancestors))
         edges = (f'<div class="{_MARK}edge" id="{block_id}-above"></div>',
                  f'<div class="{_MARK}edge" id="{block_id}-below"></div>')  # fmt: skip
@@ -228,15 +237,14 @@ class _Assembly:
         body = f'<div class="{_MARK}break"></div>'.join(
             part.document_html(f"{_BLOCK_ID}-{i}") for i, part in enumerate(parts)
         )
-        document = self.render_document(
-            self.head + body + "</body></html>", [NO_FOOTER_CSS, PART_CSS]
+        document, pdf = self.assemble(
+            self.head + body + "</body></html>", [NO_FOOTER_CSS, PART_CSS], parts=True
         )
         first_pages = {}
         for number, page in enumerate(document.pages):
             for name in page.anchors:
                 if name.startswith(f"{_BLOCK_ID}-") and name.rsplit("-", 1)[1].isdigit():
                     first_pages.setdefault(int(name.rsplit("-", 1)[1]), number)
-        pdf = self.write(document)  # one PDF for all: writing is dear per document
         entries = []
         for i, _ in enumerate(parts):
             if i not in first_pages:  # no box at all (display: none): nothing to keep
@@ -266,6 +274,30 @@ class _Assembly:
                 )
             )
         return entries
+
+    def assemble(self, html: str, stylesheets: list[str], *, parts: bool) -> tuple[Any, bytes]:
+        """``html`` laid out and written as one PDF, its own ``data-shared`` elements
+        drawn from kept parts (rendered now if missing). Returns the WeasyPrint document,
+        whose pages carry the kept parts' outline entries and anchors, and the PDF.
+
+        A shared element may hold shared elements: a card holds its picture, its doses,
+        its steps. A handout that has the card kept draws it whole; a card seen for the
+        first time is laid out here with its inner parts as empty boxes, so a new dose
+        costs a few lines of layout, not the whole card with its drawing.
+        """
+        if "data-shared" in html:
+            inner = _Assembly(self.head, self.css_hash, self.render_document, self.write)
+            document = self.render_document(_replace_shared(html, inner),
+                                            [*stylesheets, SLOT_CSS])  # fmt: skip
+            placements = _place(document, inner.entries)
+            if placements is not None:
+                pdf = _draw(self.write(document), inner.entries, placements, prune=parts)
+                return document, pdf
+            with _cache.lock:  # a placeholder split or vanished: never guess
+                _cache.one_pass += 1
+        document = self.render_document(html, stylesheets)
+        pdf = self.write(document)
+        return document, _draw(pdf, [], [], prune=True) if parts else pdf
 
     def placeholder(self, part: _Part, entry: Entry) -> str:
         self.entries.append(entry)
@@ -352,7 +384,10 @@ def _find_shared(html: str) -> list[_Part]:
         if end is None:  # an ordinary element (or one never closed: left as it is)
             stack.append((name, opening))
             continue
-        ancestors = tuple(tag for tag_name, tag in stack if tag_name not in {"html", "body"})
+        # Without the marks of a parts document (``_Part.document_html``): a part inside
+        # a card has the same key whether the card is rendered alone or in a handout.
+        ancestors = tuple(_BLOCK_ATTR.sub("", tag) for tag_name, tag in stack
+                          if tag_name not in {"html", "body"})  # fmt: skip
         parts.append(_Part(match.start(), end, name, opening, html[match.start() : end],
                            ancestors))  # fmt: skip
         position = end
@@ -390,7 +425,8 @@ def _css_hash(css_text: str) -> bytes:
 
     from rehabplan import __version__
 
-    fixed = "\0".join([kept_store.FORMAT, weasyprint_version, __version__, NO_FOOTER_CSS, PART_CSS])
+    fixed = "\0".join([kept_store.FORMAT, weasyprint_version, __version__, NO_FOOTER_CSS, PART_CSS,
+                       SLOT_CSS])  # fmt: skip
     return hashlib.sha256(fixed.encode() + b"\0" + css_text.encode()).digest()
 
 
@@ -413,10 +449,12 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
         render_document=render_document,
         write=write,
     )
-    original = html
-    html = _replace_shared(html, assembly)
-    document = render_document(html, [SLOT_CSS])
+    return assembly.assemble(html, [], parts=False)[1]
 
+
+def _place(document: Any, entries: list[Entry | None]) -> list[_Placement] | None:
+    """Where each kept part goes on ``document``'s pages (its empty box), with the part's
+    outline entries and anchors moved onto the page; None if a box split or vanished."""
     placements: list[_Placement] = []
     for number, page in enumerate(document.pages):
         marks = sorted(name for name in page.anchors if name.startswith(_MARK))
@@ -424,7 +462,7 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
         for name in marks:
             x1, y1, _, _ = page.anchors.pop(name)
             index = int(name.rsplit("-", 1)[1])
-            entry = assembly.entries[index]
+            entry = entries[index]
             assert entry is not None and entry.box is not None  # only kept parts have slots
             bx1, by1, bx2, by2 = entry.box
             dx, dy = x1 - bx1, y1 - by1
@@ -437,12 +475,8 @@ def render(html: str, css_text: str, render_document: Render, write: Write) -> b
             placements.append(_Placement(number, index, dx, dy, clip))
         if moved:  # the outline follows the page from top to bottom
             page.bookmarks.sort(key=lambda bookmark: (bookmark[2][1], bookmark[2][0]))
-    expected = sum(1 for entry in assembly.entries if entry is not None)
-    if len(placements) != expected:  # a placeholder split or vanished: never guess
-        with _cache.lock:
-            _cache.one_pass += 1
-        return write(render_document(original, []))
-    return _draw(write(document), assembly.entries, placements)
+    expected = sum(1 for entry in entries if entry is not None)
+    return placements if len(placements) == expected else None
 
 
 @dataclass(frozen=True)
@@ -456,11 +490,18 @@ class _Placement:
     clip: tuple[float, float, float, float]  # CSS px box on the handout page
 
 
-def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement]) -> bytes:
+def _draw(
+    pdf: bytes, entries: list[Entry | None], placements: list[_Placement], *, prune: bool = False
+) -> bytes:
     """Draw each kept page over its empty box on the handout page, shifted by (dx, dy)
     and clipped to the box: after the page has painted its own content (the ancestors'
     backgrounds), as one rendering would. Resource names are derived from positions, so
     the same input gives the same bytes.
+
+    ``prune``: every page keeps only the resources its content uses. A kept page becomes
+    a form XObject that takes its page's resources along; WeasyPrint lists every font,
+    image and pattern of the document for every page, so unpruned, one kept card would
+    bring the drawings of all the cards rendered with it into each handout.
     """
     import pikepdf
 
@@ -479,11 +520,11 @@ def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement])
                         opened[id(entry.pdf)] = pikepdf.open(io.BytesIO(entry.pdf))
                     kept = opened[id(entry.pdf)].pages[entry.first_page]
                     forms[source] = out.copy_foreign(kept.as_form_xobject())
-                # WeasyPrint's pages share one /Resources dictionary: names are unique
-                # across the document.
+                page = out.pages[number]
+                if number not in drawn:
+                    _own_xobjects(page)
                 commands = drawn.setdefault(number, [])
                 name = f"/RpShared{number}_{len(commands) + 1}"
-                page = out.pages[number]
                 page.add_resource(forms[source], pikepdf.Name.XObject,
                                   pikepdf.Name(name))  # fmt: skip
                 # CSS px from the top left; PDF points from the bottom left.
@@ -498,6 +539,9 @@ def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement])
                 # The page's own content may leave a transformation in force: isolate it.
                 out.pages[number].contents_add(out.make_stream(b"q\n"), prepend=True)
                 out.pages[number].contents_add(out.make_stream(b"Q\n" + b"".join(commands)))
+            if prune:
+                for page in out.pages:
+                    page.remove_unreferenced_resources()
             _share_font_files(out)
             buffer = io.BytesIO()
             out.save(
@@ -507,6 +551,22 @@ def _draw(pdf: bytes, entries: list[Entry | None], placements: list[_Placement])
             for source in opened.values():
                 source.close()
     return buffer.getvalue()
+
+
+def _own_xobjects(page: Any) -> None:
+    """Give ``page`` its own /Resources and /XObject dictionaries (entries still shared).
+
+    WeasyPrint's pages share one /Resources dictionary. Kept parts drawn into it would be
+    listed for every page, so a page later kept whole (a card holding its kept picture
+    and doses) would carry, as a form, every part drawn on any page of its document.
+    """
+    import pikepdf
+
+    shared = page.obj.get("/Resources", pikepdf.Dictionary())
+    own = pikepdf.Dictionary({key: value for key, value in shared.items()})
+    xobjects = shared.get("/XObject", pikepdf.Dictionary())
+    own.XObject = pikepdf.Dictionary({key: value for key, value in xobjects.items()})
+    page.obj.Resources = own
 
 
 def _share_font_files(pdf: Any) -> None:

@@ -212,3 +212,56 @@ def test_any_markup_with_shared_parts_renders_like_one_pass(tmp_path, helpers):
     assert outline(ours) == outline(reference)
     whole = " ".join(texts)
     assert "Hidden text" not in whole and "Line 89 of a part" in whole and "Nested" in whole
+
+
+def _png_uri(colour: tuple[int, int, int]) -> str:
+    import base64
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_new_card_reuses_its_kept_inner_parts_and_carries_only_them(tmp_path, helpers):
+    """A card with a new dose is laid out anew, but its picture comes from the kept parts;
+    and that kept picture brings into the handout its own image only, not the images of
+    the cards it was first rendered with."""
+    import weasyprint
+
+    from rehabplan.export import shared_pages
+    from rehabplan.export.pdf import render_pdf
+
+    def card(name: str, colour: tuple[int, int, int], dose: str) -> str:
+        return (
+            f'<article class="card" data-shared><h3>{name}</h3>'
+            f'<div class="pic" data-shared><img src="{_png_uri(colour)}" '
+            'style="width: 20mm; height: 10mm"></div>'
+            f'<p class="dose" data-shared>{dose}</p></article>'
+        )
+
+    def page(*cards: str) -> str:
+        style = ".card { border: 1pt solid #888; padding: 3mm; margin-bottom: 5mm }"
+        return (f'<html lang="en"><head><style>{style}</style></head><body>'
+                f'<h1>Exercises</h1>{"".join(cards)}</body></html>')  # fmt: skip
+
+    def images(pdf: bytes) -> int:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            streams = [obj for obj in doc.objects if isinstance(obj, pikepdf.Stream)]
+            return sum(1 for stream in streams if stream.get("/Subtype") == "/Image")
+
+    first = page(card("Wall sit", (200, 30, 30), "3 × 10"), card("Bridge", (30, 30, 200), "2 × 8"))
+    render_pdf(first, helpers.options())
+    before = shared_pages.cache_info()
+    second = page(card("Wall sit", (200, 30, 30), "3 × 12, from week 3"))
+    ours = render_pdf(second, helpers.options())
+    after = shared_pages.cache_info()
+
+    reference = weasyprint.HTML(string=second).write_pdf()
+    assert page_texts(ours, tmp_path, helpers) == page_texts(reference, tmp_path, helpers)
+    assert "3 × 12, from week 3" in page_texts(ours, tmp_path, helpers)[0]
+    # The card and its new dose were rendered; its picture was not.
+    assert after["misses"] - before["misses"] == 2
+    assert after["hits"] - before["hits"] == 1
+    assert images(ours) == 1  # the red square only
