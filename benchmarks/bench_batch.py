@@ -9,7 +9,8 @@ Measures, on this machine:
   ``REHABPLAN_CACHE_DIR``), so the workers share only what that run renders;
 * the naive loop: one process, per patient ``weasyprint.HTML(string=html).write_pdf()`` with
   WeasyPrint's defaults — a new font configuration per document and the system font instead
-  of rehabplan's embedded one (the same definition as ``bench_handout.py``);
+  of rehabplan's embedded one (the same definition as ``bench_handout.py``), timed half
+  before and half after the batch runs so that drift in the machine's speed evens out;
 * memory flatness over a long batch: worker RSS after each of 1,000 patients, compared
   between patient ~100 and patient ~1,000 (skipped with ``--quick``).
 
@@ -121,8 +122,8 @@ def worker_peaks(report: dict) -> dict[int, float]:
     return peaks
 
 
-def naive_rate(rows: list[dict[str, str]]) -> float:
-    """Handouts per second of the naive loop, in this process (planning included)."""
+def naive_seconds(rows: list[dict[str, str]]) -> float:
+    """Seconds the naive loop takes for ``rows``, in this process (planning included)."""
     import weasyprint
 
     from rehabplan.batch.columns import row_to_mapping
@@ -139,7 +140,7 @@ def naive_rate(rows: list[dict[str, str]]) -> float:
         profile = profile_from_mapping(row_to_mapping(row), "bench")
         html = naive_html(handout_html(build_plan(profile, library, protocol), library, options))
         weasyprint.HTML(string=html, base_url=str(library.root)).write_pdf()
-    return len(rows) / (time.perf_counter() - began)
+    return time.perf_counter() - began
 
 
 def naive_html(html: str) -> str:
@@ -172,6 +173,10 @@ def main() -> None:
         rows = synthetic_patients(max(args.patients, args.long))
         small = write_csv(tmpdir / "patients.csv", rows[: args.patients])
 
+        # The naive loop is timed in two halves, before and after the batch runs, because
+        # this machine's speed drifts over minutes: the ratio compares like with like.
+        half = args.naive // 2
+        naive_before = naive_seconds(rows[:half])
         results = {}
         for jobs in (1, 2):
             res = run_batch(small, tmpdir / f"out-j{jobs}", jobs)
@@ -188,9 +193,11 @@ def main() -> None:
                 f"max {top:.0f} MiB, median {mid:.0f} MiB"
             )
 
-        naive = naive_rate(rows[: args.naive])
+        naive_after = naive_seconds(rows[half : args.naive])
+        naive = args.naive / (naive_before + naive_after)
         print(f"naive loop (1 process, WeasyPrint defaults, system font): {naive:.2f} handouts/s "
-              f"({args.naive} patients)")  # fmt: skip
+              f"({args.naive} patients; {half / naive_before:.2f}/s before the batch runs, "
+              f"{(args.naive - half) / naive_after:.2f}/s after)")  # fmt: skip
         rate = {j: args.patients / results[j]["wall"] for j in results}
         ratio1, ratio2 = rate[1] / naive, rate[2] / naive
         print(f"speed-up vs naive: --jobs 1 {ratio1:.1f}×, --jobs 2 {ratio2:.1f}× "
