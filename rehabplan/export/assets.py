@@ -67,9 +67,16 @@ def stylesheet(paper: str) -> str:
     size = {"a4": "A4", "letter": "letter"}[paper]
     css = (templates_dir() / "handout.css").read_text(encoding="utf-8")
     row_mm = DIARY_DONE_MM + 2 * DIARY_SCALE_MM
+    # Two backgrounds of a diary page's rows, drawn once per page (not per row or per
+    # week): the boxes, a tiled image, and the rule under each row, a repeating gradient
+    # (vector, so it stays exactly under its row at any zoom; a tiled image of the rule
+    # drifted by a pixel a row in some viewers).
+    line = DIARY_ROW_MM - DIARY_RULE_MM
     boxes = (
-        f'.dr {{ background: url("{diary_row_uri()}") no-repeat right center; '
-        f"background-size: {row_mm}mm {DIARY_PITCH_MM}mm; }}"
+        f'.dr-rows {{ background: url("{diary_row_uri()}") repeat-y right top, '
+        f"repeating-linear-gradient(to bottom, transparent 0, transparent {line}mm, "
+        f"#e1e7ed {line}mm, #e1e7ed {DIARY_ROW_MM}mm); "
+        f"background-size: {row_mm}mm {DIARY_ROW_MM}mm, auto; }}"
     )
     return f"{font_face_css()}\n@page {{ size: {size}; }}\n{css}\n{boxes}\n"
 
@@ -84,6 +91,8 @@ def svg_data_uri(path: Path) -> str:
 DIARY_DONE_MM = 9.0
 DIARY_SCALE_MM = 55.0
 DIARY_PITCH_MM = 4.9
+DIARY_ROW_MM = 6.0  # the line height of a diary row (handout.css: .dr)
+DIARY_RULE_MM = 0.15  # the rule under each row
 
 
 def diary_box_centres_mm() -> list[float]:
@@ -100,35 +109,41 @@ def diary_box_centres_mm() -> list[float]:
 
 @cache
 def diary_row_uri() -> str:
-    """The empty boxes of one diary row, as one small PNG behind each row.
+    """The empty boxes of one diary row, as one small PNG tiled down a diary page.
 
-    A raster image is embedded once in the PDF and referenced from every row; drawing
-    the same boxes as SVG or as bordered elements costs a render per cell (measured:
-    ~1.5 s for a 150-session diary). At 12 px per mm (≈ 300 dpi) the outlines print crisply.
+    A raster image is embedded once in the PDF and tiled behind the rows; drawing the same
+    boxes as SVG or as bordered elements costs a render per cell (measured: ~1.5 s for a
+    150-session diary). At 12 px per mm (≈ 300 dpi) the outlines print crisply.
     """
     px_per_mm = 12
     width = round((DIARY_DONE_MM + 2 * DIARY_SCALE_MM) * px_per_mm)
-    height = round(DIARY_PITCH_MM * px_per_mm)
+    height = round(DIARY_ROW_MM * px_per_mm)
     box = round(3.85 * px_per_mm)
     top = (height - box) // 2
-    ink = bytearray(b"\xff" * (width * height))
+    # Grey and alpha: transparent between the boxes, so the rule under the row (a
+    # background layer below this one) shows through.
+    ink = bytearray(2 * width * height)
     for centre in diary_box_centres_mm():
         x0 = round(centre * px_per_mm - box / 2)
         x1 = x0 + box
         for x in range(x0, x1 + 1):
-            ink[top * width + x] = ink[(top + box) * width + x] = 0x5B
+            for y in (top, top + box):
+                ink[2 * (y * width + x) : 2 * (y * width + x) + 2] = b"\x5b\xff"
         for y in range(top, top + box + 1):
-            ink[y * width + x0] = ink[y * width + x1] = 0x5B
-    rows = b"".join(b"\x00" + bytes(ink[y * width : (y + 1) * width]) for y in range(height))
-    return "data:image/png;base64," + base64.b64encode(_png_gray(width, height, rows)).decode()
+            for x in (x0, x1):
+                ink[2 * (y * width + x) : 2 * (y * width + x) + 2] = b"\x5b\xff"
+    stride = 2 * width
+    rows = b"".join(b"\x00" + bytes(ink[y * stride : (y + 1) * stride]) for y in range(height))
+    png = _png_gray_alpha(width, height, rows)
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def _png_gray(width: int, height: int, raw: bytes) -> bytes:
+def _png_gray_alpha(width: int, height: int, raw: bytes) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 4, 0, 0, 0)  # 8-bit grey + alpha
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import subprocess
 
@@ -277,3 +278,30 @@ def test_an_svg_logo_must_be_svg(tmp_path):
     (tmp_path / "clinic.yaml").write_text("name: A\nlogo: logo.svg\n")
     with pytest.raises(InputError, match="not a valid SVG"):
         load_clinic(tmp_path / "clinic.yaml")
+
+
+def test_diary_rows_stay_on_the_grid_of_tick_boxes(berlin_a4, helpers, tmp_path):
+    """The tick boxes are one image tiled every 6 mm behind a page's rows, so each row's
+    text must sit exactly 6 mm below the one before, across the line between two weeks."""
+    from rehabplan.export.assets import DIARY_ROW_MM
+
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(berlin_a4.pdf)
+    out = subprocess.run([helpers.tool("pdftotext"), "-bbox", str(path), "-"],
+                         capture_output=True, check=True).stdout.decode("utf-8")  # fmt: skip
+    pitch = DIARY_ROW_MM * 72 / 25.4
+    weekdays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+    rows = pages = 0
+    for page in out.split("<page ")[1:]:
+        words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', page)
+        if "Done" not in {w for _, w in words}:  # the diary's header: a diary page
+            continue
+        pages += 1
+        # The first word of each row: a weekday followed by the day of the month.
+        tops = [float(y) for (y, w), (_, after) in itertools.pairwise(words)
+                if w in weekdays and after.isdigit()]  # fmt: skip
+        for above, below in itertools.pairwise(tops):
+            assert below - above == pytest.approx(pitch, abs=0.05), (above, below)
+        rows += len(tops)
+    assert pages >= 2
+    assert rows == sum(1 for s in berlin_a4.plan.sessions if s.kind.value != "review")
