@@ -123,15 +123,19 @@ def diary_row_uri() -> str:
     # Grey and alpha: transparent between the boxes, so the rule under the row (a
     # background layer below this one) shows through.
     ink = bytearray(2 * width * height)
+
+    def dot(x: int, y: int) -> None:
+        at = 2 * (y * width + x)
+        ink[at : at + 2] = b"\x5b\xff"  # grey #5b5b5b, opaque
+
     for centre in diary_box_centres_mm():
         x0 = round(centre * px_per_mm - box / 2)
         x1 = x0 + box
-        for x in range(x0, x1 + 1):
-            for y in (top, top + box):
-                ink[2 * (y * width + x) : 2 * (y * width + x) + 2] = b"\x5b\xff"
-        for y in range(top, top + box + 1):
-            for x in (x0, x1):
-                ink[2 * (y * width + x) : 2 * (y * width + x) + 2] = b"\x5b\xff"
+        for i in range(box + 1):  # the four sides of one box
+            dot(x0 + i, top)
+            dot(x0 + i, top + box)
+            dot(x0, top + i)
+            dot(x1, top + i)
     stride = 2 * width
     rows = b"".join(b"\x00" + bytes(ink[y * stride : (y + 1) * stride]) for y in range(height))
     png = _png_gray_alpha(width, height, rows)
