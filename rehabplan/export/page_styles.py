@@ -55,8 +55,9 @@ def set_page_type_computed_styles(page_type: Any, html: Any, style_for: Any) -> 
     styles = known.get(key)
     if styles is None:
         _original(page_type, html, style_for)
-        known[key] = {pseudo: style for (element, pseudo), style
-                      in style_for.get_computed_styles().items() if element == page_type}  # fmt: skip
+        computed = style_for.get_computed_styles()
+        known[key] = {pseudo: style for (element, pseudo), style in computed.items()
+                      if element == page_type}  # fmt: skip
         return
     style_for.add_page_declarations(page_type)  # the cascade stays as WeasyPrint leaves it
     computed = style_for.get_computed_styles()
