@@ -18,8 +18,10 @@ the page state, not stored in the style, so they are unaffected. The tests rende
 handouts and pages with ``:first``, ``:left``, named and ``:nth()`` page rules both
 ways and compare the bytes.
 
-This replaces a private WeasyPrint function; ``install`` leaves WeasyPrint alone when its
-internals are not the ones this was written against (only speed is at stake).
+This replaces a private WeasyPrint function, for rehabplan's documents only (other
+``weasyprint.HTML`` documents of the process, such as the benchmarks' default path, get
+WeasyPrint's own); ``install`` leaves WeasyPrint alone when its internals are not the ones
+this was written against (only speed is at stake).
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ def _matching_selectors(page_type: Any, style_for: Any) -> tuple[tuple[int, int,
 
 
 def set_page_type_computed_styles(page_type: Any, html: Any, style_for: Any) -> None:
-    """WeasyPrint's function of the same name, reusing the styles of an equal earlier page."""
+    """WeasyPrint's function of the same name, reusing the styles of an equal earlier page
+    in rehabplan's own documents (``pdf._html_class``); any other document as before."""
+    if not getattr(html, "reuse_page_styles", False):
+        _original(page_type, html, style_for)
+        return
     try:
         key = _matching_selectors(page_type, style_for)
         known = style_for.__dict__.setdefault(_ATTRIBUTE, {})

@@ -109,26 +109,33 @@ def url_fetcher() -> Any:
 
 @cache
 def _html_class() -> Any:
-    """``weasyprint.HTML`` with a leaner user-agent stylesheet (see the module docstring).
+    """``weasyprint.HTML`` for rehabplan's documents: a leaner user-agent stylesheet, and
+    page styles computed once per document (see the module docstring).
 
-    Falls back to the plain class if WeasyPrint's internals are not the ones this was
-    written against (the hook is private API): only speed is at stake, never output.
+    Both hooks are private API: where WeasyPrint's internals are not the ones this was
+    written against, its own stylesheet and functions are used (only speed is at stake,
+    never output). Other ``weasyprint.HTML`` documents in the process are left alone.
     """
     weasyprint = _weasy()
+    sheet = None
     try:
         from weasyprint.html import UA, UA_COUNTER_STYLE
     except ImportError:
-        return weasyprint.HTML
-    lean = _UNUSED_UA_RULE.sub("", UA)
-    if not hasattr(weasyprint.HTML, "_ua_stylesheets") or lean == UA:
-        return weasyprint.HTML
-    sheet = weasyprint.CSS(string=lean, counter_style=UA_COUNTER_STYLE)
+        pass
+    else:
+        lean = _UNUSED_UA_RULE.sub("", UA)
+        if hasattr(weasyprint.HTML, "_ua_stylesheets") and lean != UA:
+            sheet = weasyprint.CSS(string=lean, counter_style=UA_COUNTER_STYLE)
 
-    class LeanHTML(weasyprint.HTML):
+    class RehabHTML(weasyprint.HTML):
+        reuse_page_styles = True  # read by page_styles
+
         def _ua_stylesheets(self, forms=False):
-            return super()._ua_stylesheets(forms) if forms else [sheet]
+            if sheet is None or forms:
+                return super()._ua_stylesheets(forms)
+            return [sheet]
 
-    return LeanHTML
+    return RehabHTML
 
 
 def _stylesheet(text: str) -> Any:

@@ -58,10 +58,10 @@ def both_ways():
 
 
 def test_pages_of_every_selector_come_out_byte_for_byte_the_same(both_ways, tmp_path, helpers):
-    import weasyprint
+    from rehabplan.export.pdf import _html_class
 
     html = _paged_html()
-    reused, plain = both_ways(lambda: weasyprint.HTML(string=html).write_pdf())
+    reused, plain = both_ways(lambda: _html_class()(string=html).write_pdf())
     assert reused == plain
     text = helpers.pdf_text(reused, tmp_path)
     # The document did exercise what it was written for.
@@ -89,3 +89,27 @@ def test_handouts_come_out_byte_for_byte_the_same(both_ways, example, paper, mon
 
     reused, plain = both_ways(fresh)
     assert reused == plain
+
+
+def test_other_weasyprint_documents_keep_weasyprint_s_own_way(both_ways, monkeypatch):
+    """Only rehabplan's documents reuse page styles: a program that renders its own
+    documents in the same process (the benchmarks' default path) gets stock WeasyPrint."""
+    import weasyprint
+
+    from rehabplan.export import page_styles
+    from rehabplan.export.pdf import _html_class
+
+    calls: list[str] = []
+    original = page_styles._original
+
+    def counting(page_type, html, style_for):
+        calls.append(type(html).__name__)
+        original(page_type, html, style_for)
+
+    monkeypatch.setattr(page_styles, "_original", counting)
+    html = _paged_html()
+    pages = len(weasyprint.HTML(string=html).render().pages)
+    assert calls == ["HTML"] * pages  # every page computed by WeasyPrint itself
+    calls.clear()
+    ours = len(_html_class()(string=html).render().pages)
+    assert ours == pages and 0 < len(calls) < pages / 2  # only pages of a new kind
