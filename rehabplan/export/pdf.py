@@ -16,7 +16,9 @@ What costs time in WeasyPrint is font handling, the CSS cascade and layout. So, 
   Each of those universal rules gave *every* element its own computed pseudo-element
   style: six per element, 94 % of all computed styles of a handout;
 * each distinct ``@page`` style computed once per document, not once per page
-  (``page_styles``: half of what a page costs WeasyPrint beyond its content).
+  (``page_styles``: half of what a page costs WeasyPrint beyond its content);
+* Python's cyclic garbage collector paused while a document renders, and run once after
+  (``gc_pause``: WeasyPrint's box trees made it run thousands of times a handout).
 
 ``full_fonts=True`` because the shipped font is already a ~32 KB Latin subset; subsetting
 it again for every document would cost more than it saves. WeasyPrint is imported lazily
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rehabplan.errors import InputError, Problem
+from rehabplan.export import gc_pause
 from rehabplan.paths import templates_dir
 
 _STYLESHEET_CACHE_LIMIT = 16
@@ -180,12 +183,14 @@ def render_pdf(html: str, options) -> bytes:
 
     def document(text: str, extra_css: list[str]) -> Any:
         sheets = stylesheets + [_stylesheet(css) for css in extra_css]
-        return _html_class()(string=text, base_url=_base_url(), url_fetcher=url_fetcher()).render(
-            stylesheets=sheets, font_config=font_config(), full_fonts=True, pdf_variant=variant
-        )
+        with gc_pause.paused():
+            html_doc = _html_class()(string=text, base_url=_base_url(), url_fetcher=url_fetcher())
+            return html_doc.render(stylesheets=sheets, font_config=font_config(),
+                                   full_fonts=True, pdf_variant=variant)  # fmt: skip
 
     def write(doc: Any) -> bytes:
-        return doc.write_pdf(full_fonts=True, pdf_variant=variant, pdf_identifier=None)
+        with gc_pause.paused():
+            return doc.write_pdf(full_fonts=True, pdf_variant=variant, pdf_identifier=None)
 
     if variant is None:
         from rehabplan.export import shared_pages
