@@ -70,16 +70,19 @@ def test_pages_of_every_selector_come_out_byte_for_byte_the_same(both_ways, tmp_
         assert shown in text
 
 
-@pytest.mark.parametrize("example, paper", [("francois-meniscus-berlin", "a4"),
-                                            ("zoe-mcl-grade2-miles", "letter")])  # fmt: skip
-def test_handouts_come_out_byte_for_byte_the_same(both_ways, example, paper, monkeypatch,
-                                                  helpers):  # fmt: skip
+@pytest.mark.parametrize("example, paper, variant", [
+    ("francois-meniscus-berlin", "a4", None),
+    ("zoe-mcl-grade2-miles", "letter", None),
+    ("zoe-mcl-grade2-miles", "letter", "pdf/ua-1"),  # tagged: one pass, structure tree
+])  # fmt: skip
+def test_handouts_come_out_byte_for_byte_the_same(both_ways, example, paper, variant,
+                                                  monkeypatch, helpers):  # fmt: skip
     from rehabplan.export import shared_pages
     from rehabplan.export.html import handout_html
     from rehabplan.export.pdf import render_pdf
     from rehabplan.library import default_library
 
-    opts = helpers.options(paper=paper)
+    opts = helpers.options(paper=paper, pdf_variant=variant)
     html = handout_html(helpers.plan_for(example), default_library(), opts)
     monkeypatch.setenv("REHABPLAN_CACHE_DIR", "off")
 
