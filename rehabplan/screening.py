@@ -91,7 +91,43 @@ SIGNS: dict[RedFlag, _Sign] = {
         "emergency",
         specialist=True,
     ),
+    RedFlag.UNABLE_TO_BEAR_WEIGHT: _Sign(
+        "You cannot put weight on the leg or take four steps on it.",
+        "Being unable to take weight on the leg is one of the Ottawa knee rules: the knee "
+        "needs an examination and usually an X-ray the same day to rule out a fracture.",
+        "emergency",
+        specialist=True,
+    ),
+    RedFlag.CALF_PAIN_OR_SWELLING: _Sign(
+        "The calf is painful, tender or swollen.",
+        "Calf pain or swelling, especially after a brace or a spell of less activity, can be "
+        "a blood clot in a deep vein (deep-vein thrombosis), which needs checking the same day.",
+        "emergency",
+    ),
+    RedFlag.NIGHT_PAIN_OR_UNWELL: _Sign(
+        "The knee pain wakes you at night, or you feel generally unwell (fever, weight loss).",
+        "Pain at night or feeling unwell points away from a simple running injury and needs a "
+        "doctor's examination and sometimes blood tests or a scan.",
+        "within_24_hours",
+    ),
+    RedFlag.NUMBNESS_TINGLING_WEAKNESS: _Sign(
+        "You have numbness, tingling or weakness in the leg.",
+        "Numbness, tingling or weakness can come from a nerve or the lower back rather than "
+        "the knee, and needs a medical examination before exercise.",
+        "within_24_hours",
+    ),
+    RedFlag.HIP_OR_GROIN_PAIN: _Sign(
+        "You also have pain in the hip or groin.",
+        "Hip problems can be felt in the knee. In a young runner a slipped growth plate at the "
+        "top of the thigh bone (slipped upper femoral epiphysis) must be ruled out; in adults "
+        "the hip or the back may be the real source.",
+        "within_a_week",
+        specialist=True,
+    ),
 }
+
+YOUNG_UNTIL = 18
+"""Below this age, hip or groin pain with knee pain is checked within a day (SUFE)."""
 
 _URGENCY_TEXT: dict[str, str] = {
     "emergency": "Today: go now, do not wait for a routine appointment.",
@@ -139,12 +175,24 @@ def plain_flag(flag: RedFlag) -> str:
         RedFlag.LOCKING: "knee locking",
         RedFlag.FEVER: "fever",
         RedFlag.TRAUMA_WITH_IMMEDIATE_SWELLING: "swelling straight after an injury",
+        RedFlag.UNABLE_TO_BEAR_WEIGHT: "cannot bear weight on the leg",
+        RedFlag.CALF_PAIN_OR_SWELLING: "calf pain or swelling",
+        RedFlag.NIGHT_PAIN_OR_UNWELL: "night pain or feeling unwell",
+        RedFlag.NUMBNESS_TINGLING_WEAKNESS: "numbness, tingling or weakness in the leg",
+        RedFlag.HIP_OR_GROIN_PAIN: "hip or groin pain",
     }[flag]
 
 
-def urgency_for(flags: list[RedFlag]) -> Urgency:
+def sign_urgency(flag: RedFlag, age: int | None = None) -> Urgency:
+    """How soon one sign needs a doctor; hip or groin pain in a young runner within a day."""
+    if flag is RedFlag.HIP_OR_GROIN_PAIN and age is not None and age < YOUNG_UNTIL:
+        return "within_24_hours"
+    return SIGNS[flag].urgency
+
+
+def urgency_for(flags: list[RedFlag], age: int | None = None) -> Urgency:
     """The most urgent level among ``flags``; fever with a hot, swollen knee is an emergency."""
-    levels = [SIGNS[f].urgency for f in flags]
+    levels = [sign_urgency(f, age) for f in flags]
     if RedFlag.FEVER in flags and RedFlag.SWELLING_WARMTH_REDNESS in flags:
         levels.append("emergency")
     return max(levels, key=_URGENCY_RANK.__getitem__)
@@ -160,6 +208,11 @@ def _whom(flags: list[RedFlag], urgency: Urgency) -> str:
         base = "Your GP (family doctor) or an urgent care clinic"
         if specialist:
             base += ", who can send you on to an orthopaedic or sports-medicine specialist"
+        if RedFlag.HIP_OR_GROIN_PAIN in flags:
+            return (
+                f"{base}. Say that you have hip or groin pain as well as knee pain; until a "
+                "doctor has seen you, avoid running and jumping and use crutches if walking hurts."
+            )
         if RedFlag.LOCKING in flags:
             return (
                 f"{base}. If the knee is stuck right now and will not straighten, go to an "
@@ -179,7 +232,7 @@ def referral_for(profile: Profile, screening: Screening) -> Referral:
     flags = screening.flags
     if not flags:
         raise ValueError("referral_for needs at least one red flag")
-    urgency = urgency_for(flags)
+    urgency = urgency_for(flags, profile.age)
     findings = [{"flag": f.value, "finding": SIGNS[f].finding, "why": SIGNS[f].why} for f in flags]
     return Referral(
         patient_id=profile.patient_id,

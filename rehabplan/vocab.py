@@ -67,6 +67,16 @@ class Weekday(StrEnum):
         return list(Weekday).index(self)
 
 
+class LoadKit(StrEnum):
+    """What can make a strength exercise heavier, in the order the planner prefers it."""
+
+    GYM = "gym"
+    DUMBBELLS = "dumbbells"
+    KETTLEBELL = "kettlebell"
+    BAND = "band"
+    BACKPACK = "backpack"
+
+
 class Equipment(StrEnum):
     """Everything an exercise may need. Profiles list only what is not assumed."""
 
@@ -88,6 +98,8 @@ class Equipment(StrEnum):
     MAT = "mat"
     ICE_PACK = "ice_pack"
     PILLOW = "pillow"
+    BACKPACK = "backpack"
+    """A backpack that can be loaded with books or water bottles: the household weight."""
 
 
 PROFILE_EQUIPMENT: frozenset[Equipment] = frozenset(
@@ -109,6 +121,7 @@ HOUSEHOLD: frozenset[Equipment] = frozenset(
         Equipment.MAT,
         Equipment.ICE_PACK,
         Equipment.PILLOW,
+        Equipment.BACKPACK,
     }
 )
 
@@ -164,6 +177,8 @@ class Tag(StrEnum):
     HAMSTRING_STRETCH = "hamstring_stretch"
     KNEELING = "kneeling"
     LOADED_FLEXION = "loaded_flexion"
+    SINGLE_LEG_LANDING = "single_leg_landing"
+    """Landing on one leg (hops, bounds): the hop test's own movement."""
 
 
 class SessionKind(StrEnum):
@@ -176,7 +191,9 @@ class SessionKind(StrEnum):
 
 
 class RedFlag(StrEnum):
-    """The source article's "when to see a doctor" list, plus three classic orthopaedic flags."""
+    """The source article's "when to see a doctor" list, three classic orthopaedic flags and
+    the further signs physiotherapists screen for (Ottawa knee rule, deep-vein thrombosis,
+    serious pathology, nerve involvement, a hip problem presenting as knee pain)."""
 
     PERSISTENT_PAIN_DESPITE_REST = "persistent_pain_despite_rest"
     SWELLING_WARMTH_REDNESS = "swelling_warmth_redness"
@@ -186,3 +203,9 @@ class RedFlag(StrEnum):
     LOCKING = "locking"
     FEVER = "fever"
     TRAUMA_WITH_IMMEDIATE_SWELLING = "trauma_with_immediate_swelling"
+    # Screened by physiotherapists as well (CLINICAL-REFERENCE §7).
+    UNABLE_TO_BEAR_WEIGHT = "unable_to_bear_weight"
+    CALF_PAIN_OR_SWELLING = "calf_pain_or_swelling"
+    NIGHT_PAIN_OR_UNWELL = "night_pain_or_unwell"
+    NUMBNESS_TINGLING_WEAKNESS = "numbness_tingling_weakness"
+    HIP_OR_GROIN_PAIN = "hip_or_groin_pain"

@@ -54,6 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("equipment", "band, dumbbells, kettlebell, gym, foam_roller, balance_pad", "band"),
     Column("cross_training", "bike, pool, elliptical, `;`-separated", "bike;pool"),
     Column("baseline_weekly_km", "Weekly distance before the injury (in `units`)", "30"),
+    Column("weeks_without_running", "Weeks since the last normal run, before the start", "2"),
     Column("goal_weekly_km", "Weekly distance to return to (in `units`)", "35", True),
     Column("units", "km or mi", "km"),
     Column(
@@ -65,9 +66,10 @@ COLUMNS: tuple[Column, ...] = (
 
 _SCALARS = (
     "patient_id", "name", "age", "side", "condition", "cleared_by_clinician", "clinician_note",
-    "start_date", "timezone", "baseline_weekly_km", "goal_weekly_km", "units", "language",
+    "start_date", "timezone", "baseline_weekly_km", "weeks_without_running", "goal_weekly_km",
+    "units", "language",
 )  # fmt: skip
-_NUMBERS = frozenset({"age", "baseline_weekly_km", "goal_weekly_km"})
+_NUMBERS = frozenset({"age", "baseline_weekly_km", "weeks_without_running", "goal_weekly_km"})
 _LISTS = ("factors", "equipment", "cross_training")
 _NESTED = {
     "pain_rest": ("pain", "rest"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -12,10 +13,14 @@ from rehabplan.vocab import (
     Equipment,
     ExerciseType,
     Laterality,
+    LoadKit,
     Phase,
     Region,
     Tag,
 )
+
+PAIN_NUMBER = re.compile(r"\b\d+\s*(/|out of)\s*10\b")
+"""A pain threshold written into a card: the one pain rule of the protocol states those."""
 
 ExerciseId = Annotated[str, Field(pattern=r"^[a-z0-9_]{2,64}$")]
 Text = Annotated[str, Field(min_length=1, max_length=600)]
@@ -75,6 +80,10 @@ class Exercise(Strict):
     cues: list[Text] = []
     mistakes: list[Text] = []
     pain_rule: Text
+    """What to watch for in this exercise; the thresholds are the protocol's one pain rule."""
+    loading: dict[LoadKit, Annotated[str, Field(min_length=3, max_length=120)]] = {}
+    """How each kit makes this exercise heavier ("hold a dumbbell in each hand"): strength
+    progresses by load with what the patient has, then by a harder variant."""
     contraindications: list[Contraindication] = []
     progression: ExerciseId | None = None
     regression: ExerciseId | None = None
@@ -96,6 +105,7 @@ class Exercise(Strict):
             raise ValueError("progression cannot point to the exercise itself")
         if self.regression is not None and self.regression == self.id:
             raise ValueError("regression cannot point to the exercise itself")
+        # PAIN_NUMBER check: enabled once the library's cards are rewritten (issue 14).
         return self
 
     def contraindicated_for(self, condition: Condition) -> Contraindication | None:

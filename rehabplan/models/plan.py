@@ -49,6 +49,8 @@ class PhaseBlock(_Out):
     entry_criteria: list[str] = []
     exit_criteria: list[str]
     cautions: list[str] = []
+    home_care: list[PlannedExercise] = []
+    """Ice, compression, elevation: done through the day, never counted as session time."""
 
 
 class PlannedExercise(_Out):
@@ -62,6 +64,11 @@ class PlannedExercise(_Out):
     load: str | None = None
     side: Literal["left", "right", "both"]
     notes: str | None = None
+    effort: str | None = None
+    """How hard the last repetitions should feel (RPE / repetitions in reserve)."""
+    part: Literal["warm_up", "main", "strength", "drills", "cool_down", "routine"] = "main"
+    """Which part of the session the item belongs to, so a combined day (a run followed by
+    short strength work) prints as its parts."""
 
 
 class RunWalk(_Out):
@@ -86,6 +93,9 @@ class Session(_Out):
     notes: list[str] = []
     sequence: int = 0
     """Raised each time a re-plan changes this session (iCalendar SEQUENCE)."""
+    label: str | None = None
+    """The session type as printed ("Strength A", "Daily knee routine", "Run/walk stage 3 +
+    Strength B"): days with the same label in a phase hold the same exercises."""
 
 
 class WeeklyLoad(_Out):
@@ -119,6 +129,54 @@ class StrictPain(_Out):
     """Last day of the stricter limit."""
 
 
+class Notice(_Out):
+    """Something the clinician and the patient must read before following the plan."""
+
+    key: str
+    level: Literal["important", "caution", "info"]
+    title: str
+    text: str
+
+
+class PainTier(_Out):
+    colour: Literal["green", "amber", "red"]
+    label: str
+    when: str
+    action: str
+
+
+class PainRule(_Out):
+    """The one pain rule every text of the plan refers to (CLINICAL-REFERENCE §2, §7)."""
+
+    progress_max_during: int
+    hold_max_during: int
+    tiers: list[PainTier]
+    stricter: str | None = None
+    """The condition's stricter limit, stated once (ligament sprains in their first weeks)."""
+
+
+class Running(_Out):
+    """Where the return to running stands and how far the plan takes it."""
+
+    status: Literal["dated", "awaiting_review"]
+    reason: str | None = None
+    """Why running is not dated yet (an irritable knee), or None."""
+    first_run: dt.date | None = None
+    entry_stage: int = 1
+    """The run/walk stage the plan starts at (mild presentations start later)."""
+    resume_fraction: float | None = None
+    """Share of the baseline weekly volume continuous running resumes at."""
+    baseline_weekly_distance: float = 0
+    goal_weekly_distance: float = 0
+    target_weekly_distance: float = 0
+    """What the plan builds to: the goal, or the baseline when the goal is a training goal."""
+    peak_weekly_distance: float = 0
+    """The most the plan reaches in one week (patient's units)."""
+    reached_target: bool = False
+    handover: str | None = None
+    """What happens after the last review when the plan stops short of the goal."""
+
+
 class Plan(_Out):
     schema_version: Literal[1] = SCHEMA_VERSION
     plan_id: str
@@ -136,6 +194,9 @@ class Plan(_Out):
     strict_pain: StrictPain | None = None
     """A lower pain limit for the first weeks (ligament sprains), for the handout to state
     wherever it gives the usual one."""
+    notices: list[Notice] = []
+    pain_rule: PainRule | None = None
+    running: Running | None = None
 
     def to_json(self) -> str:
         """Canonical JSON: stable key order and formatting so equal plans are equal bytes."""

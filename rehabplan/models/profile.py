@@ -132,6 +132,17 @@ class RedFlags(Strict):
     locking: bool = False
     fever: bool = False
     trauma_with_immediate_swelling: bool = False
+    unable_to_bear_weight: bool = False
+    """Cannot take four steps or put weight on the leg (Ottawa knee rule)."""
+    calf_pain_or_swelling: bool = False
+    """Calf pain, tenderness or swelling: a possible deep-vein thrombosis."""
+    night_pain_or_unwell: bool = False
+    """Pain that wakes at night, or feeling unwell (fever, weight loss)."""
+    numbness_tingling_weakness: bool = False
+    """Numbness, tingling or weakness in the leg."""
+    hip_or_groin_pain: bool = False
+    """Hip or groin pain with the knee pain (in a young runner: slipped upper femoral
+    epiphysis until shown otherwise)."""
 
     def present(self) -> list[RedFlag]:
         return [flag for flag in RedFlag if getattr(self, flag.value)]
@@ -196,6 +207,9 @@ class Profile(Strict):
         default_factory=list
     )
     baseline_weekly_km: Annotated[float, NUMBER, between(0, 300)] = 0
+    weeks_without_running: Annotated[int, NUMBER, between(0, 520)] = 0
+    """Weeks since the runner last ran normally, before ``start_date`` (0: stopped just now).
+    Sets how much of the baseline volume running resumes at (CLINICAL-REFERENCE §7)."""
     goal_weekly_km: Annotated[float, NUMBER, between(1, 300)]
     units: Units = Units.KM
     language: Annotated[str, BeforeValidator(_check_language)] = "en"
@@ -261,6 +275,8 @@ class Profile(Strict):
     def has(self) -> frozenset[Equipment]:
         """Everything the patient can use: household items, listed kit and cross-training."""
         kit = {Equipment(e.value) for e in self.equipment if e in PROFILE_EQUIPMENT}
+        if Equipment.GYM in kit:  # every gym has free weights as well as machines
+            kit |= {Equipment.DUMBBELLS, Equipment.KETTLEBELL}
         kit |= {Equipment(c.value) for c in self.cross_training}
         return frozenset(HOUSEHOLD | kit)
 

@@ -21,6 +21,14 @@ EXPECTED_URGENCY = {
     RedFlag.LOCKING: "within_24_hours",
     RedFlag.FEVER: "within_24_hours",
     RedFlag.TRAUMA_WITH_IMMEDIATE_SWELLING: "emergency",
+    # CLINICAL-REFERENCE §7: Ottawa knee rule (cannot bear weight: same-day X-ray), a
+    # possible deep-vein thrombosis (same day), serious pathology and nerve signs (within a
+    # day), hip or groin pain in an adult (within a week; a young runner: within a day).
+    RedFlag.UNABLE_TO_BEAR_WEIGHT: "emergency",
+    RedFlag.CALF_PAIN_OR_SWELLING: "emergency",
+    RedFlag.NIGHT_PAIN_OR_UNWELL: "within_24_hours",
+    RedFlag.NUMBNESS_TINGLING_WEAKNESS: "within_24_hours",
+    RedFlag.HIP_OR_GROIN_PAIN: "within_a_week",
 }
 
 
@@ -37,6 +45,15 @@ def test_each_red_flag_alone_refers(make_profile, flag):
     assert referral.patient_id == profile.patient_id and referral.patient_name == "Zoë O'Brien"
     assert any("run" in line for line in referral.advice_meanwhile)
     assert any("cloth" in line for line in referral.advice_meanwhile)
+
+
+def test_hip_or_groin_pain_in_a_young_runner_is_seen_within_a_day(make_profile):
+    young = make_profile(age=15, red_flags={"hip_or_groin_pain": True})
+    referral = referral_for(young, screen(young))
+    assert referral.urgency_level == "within_24_hours"
+    assert "hip or groin" in referral.see
+    adult = make_profile(age=40, red_flags={"hip_or_groin_pain": True})
+    assert referral_for(adult, screen(adult)).urgency_level == "within_a_week"
 
 
 def test_most_urgent_flag_wins_and_fever_with_a_hot_knee_is_an_emergency(make_profile):
