@@ -36,6 +36,7 @@ def test_validate_broken_library_lists_every_problem(run_cli):
         ("typo_field.yaml", "progresion: is not a known field"),
         ("truncated_picture.yaml", "illustrations/truncated_picture.svg is not valid SVG"),
         ("external_picture.yaml", "refers to 'file:///etc/passwd'"),
+        ("pain_number.yaml", "pain_rule must not give its own pain numbers"),
     ]
     lines = err.splitlines()
     for filename, message in expected:
