@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rehabplan.models.exercise import PAIN_NUMBER, Exercise
+from rehabplan.vocab import ExerciseType, Phase
 
 
 def patient_texts(ex: Exercise) -> Iterator[tuple[str, str]]:
@@ -43,3 +44,64 @@ def test_every_pain_rule_is_written_for_its_exercise(library):
         by_text.setdefault(ex.pain_rule, []).append(ex.id)
     shared = {text: ids for text, ids in by_text.items() if len(ids) > 1}
     assert not shared, shared
+
+
+def doses(library, *types: ExerciseType):
+    for ex in library:
+        if ex.type in types:
+            for phase, dose in ex.dose.items():
+                yield ex, phase, dose
+
+
+def test_isometric_holds_rest_two_minutes(library):
+    """§4/§7: 4-5 holds of 30-45 s with 2 min rest. The one other form is the acute phase's
+    short daily isometrics (quadriceps sets: about ten holds of 5-10 s with short rests)."""
+    wrong = []
+    for ex, phase, d in doses(library, ExerciseType.ISOMETRIC):
+        long_form = 4 <= d.sets <= 5 and 30 <= (d.hold_s or 0) <= 45 and (d.rest_s or 0) >= 120
+        short_daily = phase is Phase.ACUTE and d.sets >= 8 and 5 <= (d.hold_s or 0) <= 10
+        if not (long_form or short_daily):
+            wrong.append(f"{ex.id} {phase.value}: {d.sets} x {d.hold_s} s, rest {d.rest_s}")
+    assert not wrong, wrong
+
+
+def test_stretches_are_daily_in_every_phase(library):
+    """§7: stretches daily, 2-4 x 30 s. A stretch given once a week does nothing."""
+    stretches = [ex for ex in library if ex.type is ExerciseType.STRETCH]
+    assert len(stretches) >= 5
+    for ex in stretches:
+        assert set(ex.phases) == set(Phase), ex.id
+        for phase, d in ex.dose.items():
+            assert d.per_week == 7, (ex.id, phase)
+            assert 2 <= d.sets <= 3 and d.hold_s == 30, (ex.id, phase)
+
+
+def test_isotonic_strength_doses(library):
+    """Acute activation 2 x 10-12 with 45-60 s rest; strengthening and return to run
+    3 x 8-12 with 60-90 s rest (load or a harder variant does the progressing, not reps);
+    eccentrics 3-4 x 6-15 every other day at most."""
+    wrong = []
+    for ex, phase, d in doses(library, ExerciseType.ISOTONIC):
+        reps, rest = d.reps or 0, d.rest_s or 0
+        if phase is Phase.ACUTE:
+            ok = d.sets == 2 and 10 <= reps <= 12 and 45 <= rest <= 60
+        else:
+            ok = d.sets == 3 and 8 <= reps <= 12 and 60 <= rest <= 90
+        if not ok:
+            wrong.append(f"{ex.id} {phase.value}: {d.sets} x {d.reps}, rest {d.rest_s}")
+    for ex, phase, d in doses(library, ExerciseType.ECCENTRIC):
+        if not (3 <= d.sets <= 4 and 6 <= (d.reps or 0) <= 15 and 60 <= (d.rest_s or 0) <= 120):
+            wrong.append(f"{ex.id} {phase.value}: {d.sets} x {d.reps}, rest {d.rest_s}")
+        if d.per_week > 3:
+            wrong.append(f"{ex.id} {phase.value}: {d.per_week} times a week")
+    assert not wrong, wrong
+
+
+def test_balance_is_short_holds_on_most_days(library):
+    """§4/§7: 3 x 30 s on each leg, 30 s rest, daily or most days."""
+    balance = [ex for ex in library if ex.type is ExerciseType.BALANCE]
+    assert len(balance) >= 4
+    for ex in balance:
+        for phase, d in ex.dose.items():
+            assert d.sets == 3 and (d.rest_s or 0) <= 30 and d.per_week >= 5, (ex.id, phase)
+            assert d.hold_s in (None, 30) and (d.hold_s or d.reps), (ex.id, phase)
