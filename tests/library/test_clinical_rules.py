@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from rehabplan.models.exercise import PAIN_NUMBER, Exercise
-from rehabplan.vocab import ExerciseType, Phase
+from rehabplan.vocab import Equipment, ExerciseType, LoadKit, Phase
 
 
 def patient_texts(ex: Exercise) -> Iterator[tuple[str, str]]:
@@ -105,3 +107,73 @@ def test_balance_is_short_holds_on_most_days(library):
         for phase, d in ex.dose.items():
             assert d.sets == 3 and (d.rest_s or 0) <= 30 and d.per_week >= 5, (ex.id, phase)
             assert d.hold_s in (None, 30) and (d.hold_s or d.reps), (ex.id, phase)
+
+
+# Strength exercises that rightly have neither a load option nor a harder variant: control
+# drills whose difficulty is range, tempo or position, or already the top of their chain.
+NO_LOAD_NO_VARIANT = {
+    "dead_bug": "trunk control; progresses by a longer reach and a slower tempo",
+    "bird_dog": "trunk and hip control on all fours; progresses by longer holds",
+    "marching_drill": "a running drill, not a strength exercise",
+    "short_foot": "progresses by position: seated, standing, then on one leg",
+    "hip_airplane": "a control exercise at the end of its chain",
+    "straight_leg_raise": "early activation; loaded thigh work replaces it",
+    "nordic_hamstring_curl": "body weight is already the heaviest safe hamstring load",
+}
+
+
+def test_every_strength_exercise_progresses_by_load_or_variant(library):
+    """§7: strength progresses by load (the kit the patient has) or a harder variant, not by
+    adding reps for ever; an exercise with neither stalls the plan at its first dose."""
+    stuck = [
+        ex.id
+        for ex in library
+        if ex.type in (ExerciseType.ISOTONIC, ExerciseType.ECCENTRIC)
+        and not ex.loading
+        and ex.progression is None
+        and ex.id not in NO_LOAD_NO_VARIANT
+    ]
+    assert not stuck, stuck
+    assert set(NO_LOAD_NO_VARIANT) <= set(library.exercises)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "kits"),
+    [
+        ("glute_bridge", {LoadKit.DUMBBELLS, LoadKit.KETTLEBELL, LoadKit.BACKPACK}),
+        ("single_leg_calf_raise", {LoadKit.DUMBBELLS, LoadKit.BACKPACK}),
+        ("double_leg_calf_raise", {LoadKit.DUMBBELLS, LoadKit.BACKPACK}),
+        ("split_squat", {LoadKit.DUMBBELLS, LoadKit.KETTLEBELL, LoadKit.BACKPACK}),
+        ("sit_to_stand", {LoadKit.DUMBBELLS, LoadKit.KETTLEBELL, LoadKit.BACKPACK}),
+        ("step_up", {LoadKit.DUMBBELLS, LoadKit.BACKPACK}),
+        ("leg_press", {LoadKit.GYM}),
+        ("clamshell_band", {LoadKit.BAND}),
+        ("dead_bug", set()),
+        ("bird_dog", set()),
+        ("clamshell", set()),
+    ],
+)
+def test_load_options_fit_the_exercise(library, exercise_id, kits):
+    """What a physiotherapist would hand: weights on the hips for a bridge, in the hand for
+    a calf raise, machine weight on a leg press; none for trunk-control work."""
+    given = set(library.get(exercise_id).loading)
+    assert kits <= given if kits else not given, (exercise_id, given)
+
+
+def test_the_kit_an_exercise_needs_is_how_it_gets_heavier(library):
+    """A band exercise gets a stronger band, a gym machine more weight: otherwise the planner
+    could not progress the very kit the exercise is built on."""
+    for ex in library:
+        if ex.type not in (ExerciseType.ISOTONIC, ExerciseType.ECCENTRIC):
+            continue
+        for kit in (LoadKit.BAND, LoadKit.GYM):
+            if Equipment(kit.value) in ex.equipment:
+                assert kit in ex.loading, (ex.id, kit)
+
+
+def test_loaded_exercises_are_lowered_slowly(library):
+    """§4: slow tempo, about 3 s down, is part of the dose once load goes on."""
+    for ex in library:
+        if ex.loading:
+            text = " ".join(ex.instructions + ex.cues).lower()
+            assert "slow" in text or "seconds" in text, ex.id
