@@ -125,20 +125,17 @@ def run(
     plan = build_plan(profile, library, protocol, previous=read_previous(out_dir))
     files = write_plan(plan, out_dir, formats, options, library)
     warnings = font_warnings(profile) if {"pdf", "html"} & set(formats) else []
-    warnings += schedule_warnings(profile)
+    warnings += plan_warnings(plan)
     return Outcome("planned", plan=plan, files=files, warnings=warnings)
 
 
-def schedule_warnings(profile: Profile) -> list[str]:
-    """Availability too thin for the dose the clinical reference asks for."""
-    days = profile.availability.days
-    if len(days) < 2:
-        return [
-            "availability.days: with one training day a week the plan has one strength "
-            "session a week; the reference asks for 2-3 with a day between (add a day if "
-            "you can)"
-        ]
-    return []
+def plan_warnings(plan: Plan) -> list[str]:
+    """The plan's important notices and cautions, for the terminal as well as the handout."""
+    return [
+        f"{n.title.lower()}: {' '.join(n.text.split())}"
+        for n in plan.notices
+        if n.level in ("important", "caution")
+    ]
 
 
 def font_warnings(profile: Profile) -> list[str]:

@@ -42,6 +42,9 @@ def _plan(
     resume: Resume | None,
 ) -> Plan:
     ctx = Context(profile, library, protocol)
+    if resume is not None and resume.running_cleared:
+        today = (resume.today - ctx.start).days
+        ctx = Context(profile, library, protocol, running_cleared=True, not_before=today)
     schedule = Scheduler(ctx, resume).run()
     kept = {s.uid: s for s in resume.kept} if resume else {}
     fresh = [s for s in schedule.sessions if not (s.uid and s.uid in kept)]

@@ -79,8 +79,8 @@ def decide(
     pain = protocol.pain
     if checkin.red_flags:
         return Decision.STOP
-    if checkin.status == "skipped":
-        return Decision.HOLD
+    if checkin.status == "skipped" or unanswered(checkin):
+        return Decision.HOLD  # nothing to judge the knee by: repeat, never progress
     during = checkin.pain_during or 0
     morning = checkin.pain_next_morning
     rise = 0 if morning is None else morning - baseline
@@ -92,6 +92,28 @@ def decide(
     if holds_in_a_row + 1 >= pain.repeats_before_step_back:
         return Decision.STEP_BACK
     return Decision.HOLD
+
+
+def unanswered(checkin: CheckIn) -> bool:
+    """A session reported done without the pain it caused: no basis for moving on."""
+    return checkin.status == "done" and checkin.pain_during is None
+
+
+def settled(checkins: list[CheckIn], protocol: Protocol) -> bool:
+    """The latest check-ins show an irritable knee has calmed down: enough of them in a row,
+    all done, low pain during and the next morning, no swelling (``populations``)."""
+    rules = protocol.populations
+    recent = checkins[-rules.settled_checkins :]
+    return len(recent) >= rules.settled_checkins and all(
+        c.status == "done"
+        and not c.red_flags
+        and not c.swelling
+        and c.pain_during is not None
+        and c.pain_during <= rules.settled_max
+        and c.pain_next_morning is not None
+        and c.pain_next_morning <= rules.settled_max
+        for c in recent
+    )
 
 
 def explain(decision: Decision) -> str:
@@ -151,7 +173,7 @@ def replan(
     ctx = Context(profile, library, protocol)
     rw = protocol.run_walk
     per_stage = rw.sessions_per_stage_conservative if ctx.conservative else rw.sessions_per_stage
-    stage, done, holds = 1, 0, 0
+    stage, done, holds = ctx.entry_stage, 0, 0
     rest_days: set[dt.date] = set()
     held_weeks: set[int] = set()
     load_factor: float | None = None
@@ -177,7 +199,10 @@ def replan(
                 if done >= per_stage:
                     stage, done = stage + 1, 0
             elif decision is Decision.HOLD:
-                holds += 0 if checkin is not None and checkin.status == "skipped" else 1
+                no_pain_news = checkin is not None and (
+                    checkin.status == "skipped" or unanswered(checkin)
+                )
+                holds += 0 if no_pain_news else 1
             elif decision is Decision.STEP_BACK:
                 stage, done, holds = max(1, stage - 1), 0, 0
                 rest_days.add(max(session.date, checkin.date if checkin else session.date) + DAY)
@@ -194,7 +219,13 @@ def replan(
         ):
             held_weeks.add((session.date - previous.start_date).days // 7)
     if latest is None and ordered:
-        latest = decide(ordered[-1], protocol, baseline=profile.pain.rest, holds_in_a_row=holds)
+        latest = decide(
+            ordered[-1],
+            protocol,
+            baseline=profile.pain.rest,
+            strict=ctx.strict_pain(ordered[-1].date),
+            holds_in_a_row=holds,
+        )
     resume = Resume(
         today=today,
         kept=tuple(past),
@@ -203,6 +234,7 @@ def replan(
         rest_days=frozenset(d for d in rest_days if d >= today),
         strength_hold=len(held_weeks),
         load_factor=load_factor,
+        running_cleared=ctx.irritable and settled(ordered, protocol),
     )
     plan = continue_plan(profile, library, protocol, previous=previous, resume=resume)
     return Replan(latest or Decision.PROGRESS, plan, None)

@@ -18,7 +18,7 @@ _KIND_WORDS = {
     "mobility": "mobility",
     "cross_training": "cross-training",
     "run_walk": "running",
-    "recovery": "recovery",
+    "recovery": "daily routine",
     "review": "review",
 }
 
@@ -89,6 +89,20 @@ def plan_summary(plan: Plan, files: list[Path]) -> str:
             f"  week {number:>2} from {load.week_start:%d %b}: {load.sessions} sessions"
             f" ({detail}){run}"
         )
+    running = plan.running
+    if running is not None:
+        lines.append("")
+        if running.status == "awaiting_review":
+            lines.append("Running: not dated yet; it is set at the review that ends strengthening.")
+        else:
+            reach = f"{running.peak_weekly_distance:g} {units} a week"
+            lines.append(
+                f"Running: first run/walk {_day(running.first_run)}, up to {reach}"
+                + ("" if running.reached_target else " (handed over at the last review)")
+            )
+    if plan.notices:
+        lines += ["", "Read first:"]
+        lines += [f"  • {n.title}" for n in plan.notices]
     lines += ["", "Files written:", *(f"  {f}" for f in files)]
     return "\n".join(lines)
 

@@ -112,6 +112,10 @@ def show(exercise_id: str, root: Path | None) -> None:
         d = ex.dose[phase]
         extra = f", rest {d.rest_s} s" if d.rest_s else ""
         out.append(f"  {phase.value:<14} {d.describe()}{extra}, {d.per_week}× a week")
+    if ex.loading:
+        # How each kit adds load; the planner picks the one the patient has.
+        out += ["", click.style("Making it heavier", bold=True)]
+        out += [f"  {kit.value:<14} {how}" for kit, how in ex.loading.items()]
     out.append("")
     out.append(click.style("How to do it", bold=True))
     out += [f"  {i}. {step}" for i, step in enumerate(ex.instructions, 1)]

@@ -105,7 +105,11 @@ class Exercise(Strict):
             raise ValueError("progression cannot point to the exercise itself")
         if self.regression is not None and self.regression == self.id:
             raise ValueError("regression cannot point to the exercise itself")
-        # PAIN_NUMBER check: enabled once the library's cards are rewritten (issue 14).
+        if PAIN_NUMBER.search(self.pain_rule):
+            raise ValueError(
+                "pain_rule must not give its own pain numbers (the protocol's pain rule states "
+                "them once); say what to watch for in this exercise"
+            )
         return self
 
     def contraindicated_for(self, condition: Condition) -> Contraindication | None:

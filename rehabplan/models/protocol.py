@@ -6,7 +6,7 @@ change it; the planner only interprets it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -15,6 +15,7 @@ from rehabplan.vocab import (
     PHASE_ORDER,
     Condition,
     Factor,
+    LoadKit,
     Phase,
     Region,
     SessionKind,
@@ -56,16 +57,31 @@ class RunWalkStage(Strict):
     repeats: Annotated[int, between(1, 20)]
 
 
+class Resume(Strict):
+    """Share of the baseline weekly volume to resume at, by weeks without running."""
+
+    weeks_without_running_below: Annotated[float, between(0, 1000)]
+    fraction: Annotated[float, between(0.05, 1.0)]
+
+
 class ContinuousRunning(Strict):
     weekly_increase_max: Annotated[float, between(0.01, 0.3)]
-    """Largest week-on-week growth of running volume (0.10 = the 10 % rule)."""
+    """Largest week-on-week growth of running volume beyond the baseline (the 10 % rule)."""
+    rebuild_increase_max: Annotated[float, between(0.01, 0.3)] = 0.15
+    """Most a week may add while rebuilding towards the pre-injury baseline, as a share of
+    that baseline (0.15: a 40 km runner adds up to 6 km a week until back at 40)."""
+    resume: list[Resume] = []
+    """After 30 minutes of continuous running, resume at this share of the baseline (the
+    first row whose limit the time without running is below)."""
+    training_goal_above: Annotated[float, between(1.0, 5.0)] = 1.5
+    """A goal above this multiple of the baseline is a training goal: plan to the baseline."""
+    hold_weeks: Annotated[int, between(1, 8)] = 2
+    """Weeks at the target volume before the plan ends."""
     longest_run_max: Annotated[float, between(1.0, 1.5)]
     """Cap on one run as a multiple of the longest run of the previous 30 days."""
     runs_per_week: WeekRange
     rest_days_per_week: Annotated[int, between(1, 3)]
     easy_pace_min_per_km: Annotated[float, between(3.0, 12.0)]
-    max_weeks: Annotated[int, between(1, 52)]
-    """Stop scheduling the build-up after this many weeks; the handout explains how to go on."""
 
 
 class RunWalkModel(Strict):
@@ -88,6 +104,13 @@ class RunWalkModel(Strict):
         return self
 
 
+class PainTierText(Strict):
+    colour: Literal["green", "amber", "red"]
+    label: Text
+    when: Text
+    action: Text
+
+
 class PainThresholds(Strict):
     progress_max_during: Annotated[int, between(0, 10)]
     hold_max_during: Annotated[int, between(0, 10)]
@@ -95,6 +118,12 @@ class PainThresholds(Strict):
     strict_conditions: list[Condition] = []
     strict_weeks: Annotated[int, between(0, 52)]
     repeats_before_step_back: Annotated[int, between(1, 5)]
+    tiers: list[PainTierText] = []
+    """The one pain rule in words; ``{progress}``, ``{amber_from}``, ``{hold}`` are filled in."""
+    stricter: Text | None = None
+    """The condition's stricter limit, stated once; ``{strict}`` and ``{weeks}`` filled in."""
+    session_note: Text | None = None
+    """The one line a session carries about pain: it points to the rule, never restates it."""
 
     @model_validator(mode="after")
     def _ordered(self) -> PainThresholds:
@@ -121,6 +150,22 @@ class Restriction(Strict):
     reason: Text
 
 
+class DayWindow(Strict):
+    earliest: Annotated[int, between(0, 365)]
+    latest: Annotated[int, between(0, 365)]
+    mild_latest: Annotated[int, between(0, 365)] | None = None
+    mild_target: Annotated[int, between(0, 365)] | None = None
+    """The day a mild presentation aims for (strength work goes on beside the runs)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DayWindow:
+        if self.earliest > self.latest:
+            raise ValueError(f"earliest ({self.earliest}) must not exceed latest ({self.latest})")
+        if self.mild_latest is not None and not self.earliest <= self.mild_latest:
+            raise ValueError("mild_latest must not be before earliest")
+        return self
+
+
 class ConditionSpec(Strict):
     plain: Text
     """The condition in plain words for the handout."""
@@ -131,13 +176,18 @@ class ConditionSpec(Strict):
     emphasis: list[Region] = []
     walk_weeks_before_running: Annotated[int, between(0, 8)] = 0
     """Weeks of brisk walking before stage 1 (e.g. knee osteoarthritis)."""
-    earliest_running_week: Annotated[int, between(0, 26)] = 0
-    """First plan week (1-based) in which running may start, whatever the phase lengths say."""
     extra_review: bool = False
     """Add a clinician review half-way through strengthening (e.g. when the cause is unclear)."""
     criteria_instead: dict[Text, Text] = {}
     """Phase and return-to-run criteria replaced for this condition (a hop test where the
     library rules out hopping, say), old text → new text."""
+    first_run: DayWindow
+    """Days from the start in which the first run/walk falls (CLINICAL-REFERENCE §7)."""
+    mild_entry_stage: Annotated[int, between(1, 30)] = 1
+    """Run/walk stage a mild presentation starts at (the rest start at stage 1)."""
+    plan_weeks_max: Annotated[int, between(4, 52)] = 18
+    plan_weeks_max_mild: Annotated[int, between(4, 52)] | None = None
+    """Longest plan when the goal is not above the baseline (mild presentations)."""
 
 
 class FactorSpec(Strict):
@@ -165,6 +215,58 @@ class MildRules(Strict):
     rest_pain_at_most: Annotated[int, between(0, 10)]
 
 
+class SessionLimit(Strict):
+    typical: tuple[int, int]
+    max: Annotated[int, between(1, 240)]
+
+
+class SessionMinutes(Strict):
+    """Session lengths a physiotherapist would sign (CLINICAL-REFERENCE §7)."""
+
+    acute_programme: SessionLimit
+    strength: SessionLimit
+    mobility: SessionLimit
+    cross_training: SessionLimit
+    daily_routine: SessionLimit
+    run_extra_max: Annotated[int, between(0, 60)]
+    """A run day is never longer than its run/walk plus this."""
+    strength_after_run_max: Annotated[int, between(0, 60)]
+    """Maintenance strength after an easy run, where no other day is free."""
+    warm_up: Annotated[int, between(0, 15)]
+
+
+class Loading(Strict):
+    """How strength progresses by load (CLINICAL-REFERENCE §7: load or variant, not more sets)."""
+
+    prefer: list[LoadKit]
+    reps: Annotated[list[Annotated[int, between(1, 30)]], Field(min_length=1)]
+    """Repetitions at one load step, week by week (double progression)."""
+    ladders: dict[LoadKit, Annotated[TextList, Field(min_length=1)]]
+    effort: Text
+    """How hard the last repetitions should feel (RPE, repetitions in reserve)."""
+    acute_effort: Text
+
+
+class Populations(Strict):
+    older_from_age: Annotated[int, between(40, 100)]
+    """From this age (and with knee osteoarthritis): no hopping, balance with support first."""
+    young_below_age: Annotated[int, between(12, 25)]
+    irritable_from: Annotated[int, between(1, 10)]
+    """Rest or daily pain from which a knee is highly irritable: no dated running."""
+    settled_checkins: Annotated[int, between(1, 20)]
+    """Check-ins in a row with settled pain that open the return to running."""
+    settled_max: Annotated[int, between(0, 10)]
+    """Highest pain during and next morning that counts as settled."""
+    no_hop_criteria_instead: dict[Text, Text] = {}
+    """Criteria replaced where hopping is ruled out (arthritis, 65 and over)."""
+
+
+class NoticeText(Strict):
+    level: Literal["important", "caution", "info"]
+    title: Text
+    text: Text
+
+
 class Protocol(Strict):
     schema_version: int
     phases: dict[Phase, PhaseSpec]
@@ -177,6 +279,10 @@ class Protocol(Strict):
     advice: dict[Annotated[str, Field(pattern=r"^[a-z_]+$")], AdviceSpec] = {}
     education: list[Annotated[str, Field(pattern=r"^[a-z_]+$")]] = []
     """Advice keys shown on every handout (home care, shoes, warm-up…), in order."""
+    session_minutes: SessionMinutes
+    loading: Loading
+    populations: Populations
+    notices: dict[Annotated[str, Field(pattern=r"^[a-z_]+$")], NoticeText] = {}
 
     @model_validator(mode="after")
     def _complete(self) -> Protocol:

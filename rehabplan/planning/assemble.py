@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from rehabplan.models.plan import (
     Advice,
     PatientInfo,
     PhaseBlock,
     Plan,
+    Running,
     Session,
     Stage,
     StrictPain,
     WeeklyLoad,
 )
+from rehabplan.planning import exercises as picks
 from rehabplan.planning.context import Context
 from rehabplan.planning.identity import plan_id
+from rehabplan.planning.notices import notices, pain_rule
 from rehabplan.planning.scheduler import Schedule, run_minutes
 from rehabplan.screening import plain_flag
 from rehabplan.vocab import KM_PER_MILE, Phase, Units
@@ -23,17 +27,26 @@ from rehabplan.vocab import KM_PER_MILE, Phase, Units
 DAY = dt.timedelta(days=1)
 
 
+def phase_spans(ctx: Context, schedule: Schedule) -> list[tuple[Phase, dt.date, dt.date]]:
+    """Each phase's first and last day; the return to running starts on its own day, and is
+    absent while running waits for a review."""
+    line = ctx.timeline
+    end = ctx.start + (7 * schedule.weeks - 1) * DAY
+    strengthening_end = ctx.day(line.return_day) - DAY if line.return_day is not None else end
+    spans = [
+        (Phase.ACUTE, ctx.start, ctx.day(line.acute_days) - DAY),
+        (Phase.STRENGTHENING, ctx.day(line.acute_days), strengthening_end),
+    ]
+    if line.return_day is not None:
+        spans.append((Phase.RETURN_TO_RUN, ctx.day(line.return_day), end))
+    return spans
+
+
 def phase_blocks(ctx: Context, schedule: Schedule) -> list[PhaseBlock]:
-    weeks = {
-        Phase.ACUTE: schedule.acute_weeks,
-        Phase.STRENGTHENING: schedule.strengthening_weeks,
-        Phase.RETURN_TO_RUN: schedule.weeks - schedule.acute_weeks - schedule.strengthening_weeks,
-    }
     blocks: list[PhaseBlock] = []
-    start = ctx.start
-    for phase, count in weeks.items():
+    for phase, start, end in phase_spans(ctx, schedule):
         spec = ctx.protocol.phases[phase]
-        end = start + (7 * count - 1) * DAY
+        count = math.ceil(((end - start).days + 1) / 7)
         cautions = list(spec.cautions)
         if phase is not Phase.RETURN_TO_RUN:
             cautions += ctx.condition.cautions
@@ -51,9 +64,9 @@ def phase_blocks(ctx: Context, schedule: Schedule) -> list[PhaseBlock]:
                 entry_criteria=ctx.criteria(entry),
                 exit_criteria=ctx.criteria(list(spec.exit_criteria)),
                 cautions=cautions,
+                home_care=picks.home_care(ctx, phase) if phase is not Phase.RETURN_TO_RUN else [],
             )
         )
-        start = end + DAY
     return blocks
 
 
@@ -154,6 +167,45 @@ def assemble(ctx: Context, schedule: Schedule, sessions: list[Session]) -> Plan:
         return_to_run_criteria=ctx.criteria(list(ctx.protocol.run_walk.entry_criteria)),
         advice=advice(ctx),
         strict_pain=_strict_pain(ctx),
+        notices=notices(ctx, handover=schedule.handover),
+        pain_rule=pain_rule(ctx),
+        running=running(ctx, schedule, sessions),
+    )
+
+
+def _distance(ctx: Context, minutes: float) -> float:
+    """Minutes of easy running as a weekly distance in the patient's units."""
+    km = minutes / ctx.protocol.run_walk.continuous.easy_pace_min_per_km
+    return round(km / KM_PER_MILE if ctx.profile.units is Units.MI else km, 1)
+
+
+def running(ctx: Context, schedule: Schedule, sessions: list[Session]) -> Running:
+    first = next((s.date for s in sessions if s.run_walk is not None), None)
+    p = ctx.profile
+    common = {
+        "entry_stage": ctx.entry_stage,
+        "baseline_weekly_distance": p.baseline_weekly_km,
+        "goal_weekly_distance": p.goal_weekly_km,
+        "target_weekly_distance": _distance(ctx, ctx.target_minutes),
+        "peak_weekly_distance": _distance(ctx, schedule.peak_minutes),
+    }
+    if ctx.timeline.return_day is None:
+        return Running(
+            status="awaiting_review",
+            reason=ctx.protocol.notices["irritable"].text if "irritable" in ctx.protocol.notices
+            else "Running is set at a review.",
+            **common,
+        )  # fmt: skip
+    handover = None
+    if schedule.handover and "handover" in ctx.protocol.notices:
+        handover = ctx.protocol.notices["handover"].text
+    return Running(
+        status="dated",
+        first_run=first,
+        resume_fraction=ctx.resume_fraction() if ctx.baseline_minutes else None,
+        reached_target=schedule.reached_target,
+        handover=handover,
+        **common,
     )
 
 

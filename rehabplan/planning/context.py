@@ -1,7 +1,7 @@
-"""What the planner derives once from a profile: conservative or mild, phase lengths, days.
+"""What the planner derives once from a profile: who the runner is, how careful to be, when.
 
 Keeping these decisions in one place means the scheduler, the tests and the summary printed
-by the CLI agree on why a plan is long or short.
+by the CLI agree on why a plan is long or short, why it has no hops, or why running waits.
 """
 
 from __future__ import annotations
@@ -14,15 +14,24 @@ from functools import cached_property
 from rehabplan.library import Library
 from rehabplan.models.profile import Profile
 from rehabplan.models.protocol import ConditionSpec, Protocol, Restriction, WeekRange
-from rehabplan.vocab import Equipment, Region
+from rehabplan.vocab import Condition, Equipment, Factor, Phase, Region, Tag
+
+DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class PhaseLengths:
-    acute_weeks: int
+class Timeline:
+    """The days (from the start, day 0) on which each part of the plan begins."""
+
+    acute_days: int
+    """The acute phase is days 0 .. acute_days - 1 (whole weeks)."""
+    return_day: int | None
+    """First day of the return-to-running phase (walking weeks included); None when running
+    waits for a review (an irritable knee)."""
+    first_run_day: int | None
+    """Target day of the first run/walk session."""
     strengthening_weeks: int
-    walk_weeks: int
-    """Weeks of brisk walking at the start of return to run, before run/walk stage 1."""
+    """Length of strengthening as whole weeks, for planning its doses and the last review."""
 
 
 @dataclass
@@ -32,6 +41,11 @@ class Context:
     profile: Profile
     library: Library
     protocol: Protocol
+    running_cleared: bool = False
+    """Check-ins showed an irritable knee has settled: the return to running may be dated."""
+    not_before: int = 0
+    """Earliest day (from the start) the return to running may begin: a re-plan never
+    dates it in the past."""
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -39,6 +53,9 @@ class Context:
         if self.profile.start_date is None:
             raise ValueError("the profile needs a start_date before planning")
         return self.profile.start_date
+
+    def day(self, offset: int) -> dt.date:
+        return self.start + offset * DAY
 
     @cached_property
     def condition(self) -> ConditionSpec:
@@ -48,9 +65,44 @@ class Context:
     def have(self) -> frozenset[Equipment]:
         return self.profile.has()
 
-    @property
+    # -- who the runner is ---------------------------------------------------------------
+
+    @cached_property
+    def arthritic(self) -> bool:
+        p = self.profile
+        return p.condition is Condition.MEDIAL_KNEE_OSTEOARTHRITIS or Factor.ARTHRITIS in p.factors
+
+    @cached_property
+    def older(self) -> bool:
+        """Knee osteoarthritis or 65 and over: no hopping, balance with support first."""
+        return self.arthritic or self.profile.age >= self.protocol.populations.older_from_age
+
+    @cached_property
+    def young(self) -> bool:
+        return self.profile.age < self.protocol.populations.young_below_age
+
+    @cached_property
+    def irritable(self) -> bool:
+        """Rest or daily pain high enough that running is set at a review, not dated now."""
+        pain = self.profile.pain
+        limit = self.protocol.populations.irritable_from
+        return max(pain.rest, pain.daily) >= limit and not self.running_cleared
+
+    @cached_property
     def restrictions(self) -> list[Restriction]:
-        return self.condition.restrictions
+        rules = list(self.condition.restrictions)
+        if self.older:
+            rules.append(
+                Restriction(
+                    tags=[Tag.IMPACT, Tag.SINGLE_LEG_LANDING],
+                    phases=list(Phase),
+                    reason=(
+                        "No hopping or jumping with knee arthritis or from 65: brisk walking, "
+                        "step-ups, sit-to-stand and cycling train the same muscles."
+                    ),
+                )
+            )
+        return rules
 
     @cached_property
     def conservative(self) -> bool:
@@ -77,30 +129,67 @@ class Context:
         )
 
     def pick(self, weeks: WeekRange) -> int:
-        if self.conservative:
+        """Conservative: the long end; mild: the short end; otherwise the middle, rounded down
+        (a physiotherapist reviews and extends rather than plans long by default)."""
+        if self.conservative or self.irritable:
             return weeks.max
         if self.mild:
             return weeks.min
-        return math.ceil((weeks.min + weeks.max) / 2)
+        return (weeks.min + weeks.max) // 2
 
-    @cached_property
-    def lengths(self) -> PhaseLengths:
-        acute = self.pick(self.condition.acute_weeks)
-        strengthening = self.pick(self.condition.strengthening_weeks)
-        walk = self.condition.walk_weeks_before_running
-        first_running_week = acute + strengthening + walk + 1
-        if first_running_week < self.condition.earliest_running_week:
-            walk += self.condition.earliest_running_week - first_running_week
-        return PhaseLengths(acute, strengthening, walk)
+    # -- when ----------------------------------------------------------------------------
 
     @cached_property
     def training_weekdays(self) -> frozenset[int]:
-        """Weekdays (Monday = 0) that may hold a session; one is always left free for rest."""
+        """Weekdays (Monday = 0) that may hold training; one is always left free for rest."""
         days = {d.index for d in self.profile.availability.days}
         if len(days) == 7:
             # The last day of every plan week stays free, so each week has a full rest day.
-            days.discard((self.start + dt.timedelta(days=6)).weekday())
+            days.discard((self.start + 6 * DAY).weekday())
         return frozenset(days)
+
+    def is_training_day(self, day: dt.date) -> bool:
+        return day.weekday() in self.training_weekdays
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        acute_days = 7 * self.pick(self.condition.acute_weeks)
+        strengthening = self.pick(self.condition.strengthening_weeks)
+        if self.irritable:
+            return Timeline(acute_days, None, None, strengthening)
+        window = self.condition.first_run
+        latest = window.latest
+        if self.mild and window.mild_latest is not None:
+            latest = window.mild_latest
+        walk_days = 7 * self.condition.walk_weeks_before_running
+        planned = acute_days + 7 * strengthening + walk_days
+        if self.mild and window.mild_target is not None:
+            planned = min(planned, window.mild_target)
+        earliest = max(window.earliest, acute_days + walk_days + 1, self.not_before + walk_days)
+        target = min(max(planned, earliest), max(latest, earliest))
+        first_run = self._training_day_near(target, earliest, max(latest, earliest))
+        return_day = first_run - walk_days
+        return Timeline(acute_days, return_day, first_run, math.ceil((return_day - acute_days) / 7))
+
+    def _training_day_near(self, target: int, earliest: int, latest: int) -> int:
+        """The first training day from ``target`` inside the window, else the last one before
+        it; a runner training one day a week still starts inside the condition's window."""
+        for offset in range(target, latest + 1):
+            if self.is_training_day(self.day(offset)):
+                return offset
+        for offset in range(target - 1, earliest - 1, -1):
+            if self.is_training_day(self.day(offset)):
+                return offset
+        return target
+
+    def phase_on(self, day: dt.date) -> Phase:
+        offset = (day - self.start).days
+        line = self.timeline
+        if offset < line.acute_days:
+            return Phase.ACUTE
+        if line.return_day is None or offset < line.return_day:
+            return Phase.STRENGTHENING
+        return Phase.RETURN_TO_RUN
 
     def start_time_on(self, day: dt.date) -> str:
         """The local time sessions on ``day`` really start.
@@ -113,9 +202,14 @@ class Context:
         local = dt.datetime.combine(day, self.profile.availability.time, tzinfo=zone)
         return local.astimezone(dt.UTC).astimezone(zone).strftime("%H:%M")
 
+    # -- what ----------------------------------------------------------------------------
+
     def criteria(self, items: list[str]) -> list[str]:
-        """``items`` with this condition's replacements (``criteria_instead``) applied."""
-        instead = self.condition.criteria_instead
+        """``items`` with this runner's replacements applied: the condition's, and a hop test
+        swapped for a low-impact one where hopping is ruled out."""
+        instead = dict(self.condition.criteria_instead)
+        if self.older:
+            instead = {**self.protocol.populations.no_hop_criteria_instead, **instead}
         return list(dict.fromkeys(instead.get(item, item) for item in items))
 
     @cached_property
@@ -150,7 +244,59 @@ class Context:
             pain.strict_progress_max_during if self.strict_pain(day) else pain.progress_max_during
         )
 
+    # -- how far -------------------------------------------------------------------------
+
+    def minutes_for_km(self, km: float) -> int:
+        return math.floor(km * self.protocol.run_walk.continuous.easy_pace_min_per_km)
+
+    @cached_property
+    def baseline_minutes(self) -> int:
+        return self.minutes_for_km(self.profile.weekly_km(self.profile.baseline_weekly_km))
+
+    @cached_property
     def goal_minutes(self) -> int:
-        """The weekly running goal as minutes at the protocol's easy pace."""
-        pace = self.protocol.run_walk.continuous.easy_pace_min_per_km
-        return math.floor(self.profile.weekly_km(self.profile.goal_weekly_km) * pace)
+        return self.minutes_for_km(self.profile.weekly_km(self.profile.goal_weekly_km))
+
+    @cached_property
+    def training_goal(self) -> bool:
+        """A goal well above the baseline is training, not rehabilitation."""
+        rw = self.protocol.run_walk
+        cont = rw.continuous
+        top = rw.stages[-1]
+        table = cont.runs_per_week.min * top.run_min * top.repeats
+        # A goal the run/walk table reaches anyway is no training goal, whatever the baseline.
+        return (
+            bool(self.baseline_minutes)
+            and self.goal_minutes > cont.training_goal_above * self.baseline_minutes
+            and self.goal_minutes > table
+        )
+
+    @cached_property
+    def target_minutes(self) -> int:
+        """The weekly running the plan builds to: the goal, or the baseline for a training goal."""
+        return self.baseline_minutes if self.training_goal else self.goal_minutes
+
+    @cached_property
+    def plan_weeks_max(self) -> int:
+        """Longest plan (CLINICAL-REFERENCE §7); a goal above the baseline may take longer."""
+        cond = self.condition
+        weeks = cond.plan_weeks_max
+        if self.mild and cond.plan_weeks_max_mild is not None:
+            weeks = cond.plan_weeks_max_mild
+        if self.target_minutes > self.baseline_minutes:
+            weeks += 8
+        return weeks
+
+    def resume_fraction(self) -> float:
+        """Share of the baseline running resumes at, from the weeks without running."""
+        cont = self.protocol.run_walk.continuous
+        line = self.timeline
+        away = self.profile.weeks_without_running + (line.first_run_day or 0) / 7
+        for row in cont.resume:
+            if away < row.weeks_without_running_below:
+                return row.fraction
+        return cont.resume[-1].fraction if cont.resume else 0.0
+
+    @cached_property
+    def entry_stage(self) -> int:
+        return self.condition.mild_entry_stage if self.mild else 1

@@ -1,61 +1,58 @@
-"""Choosing exercises for a session and progressing their dose week by week.
+"""Choosing the exercises of each session type and their dose in a given week.
 
 Every exercise goes through ``library.why_excluded`` with the patient's condition, phase,
-equipment and the condition's restrictions, so nothing contraindicated, restricted or needing
-missing equipment is ever given. Choices are deterministic (ranked, ties broken by id).
+equipment and restrictions (the condition's, and no hopping with arthritis or from 65), so
+nothing contraindicated, restricted or needing missing kit is ever given. Choices are
+deterministic (ranked, ties broken by id).
 
-Progression follows the clinical reference: raise the dose first (a little more each week,
-within the usual ranges), then move to the library's harder variant once the dose has been
-raised twice.
+A strength session covers the quadriceps, hamstrings, hip abductors, hip external rotators,
+calves and trunk with one exercise each, plus the condition's own emphasis (graded adductor
+work for pes anserine bursitis): six or seven exercises, as a home programme should be.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
-from rehabplan.library import Library, why_excluded
-from rehabplan.models.exercise import Dose, Exercise
+from rehabplan.library import why_excluded
+from rehabplan.models.exercise import Exercise
 from rehabplan.models.plan import PlannedExercise
+from rehabplan.planning import doses
 from rehabplan.planning.context import Context
+from rehabplan.planning.doses import Prescription
+from rehabplan.planning.durations import session_minutes
 from rehabplan.vocab import ExerciseType, Laterality, Phase, Region, Tag
 
-# Regions every strengthening session covers (quadriceps, hamstrings, hip, calves, core).
-COVERAGE: tuple[tuple[str, tuple[Region, ...]], ...] = (
-    ("quadriceps", (Region.QUADRICEPS,)),
-    ("hamstrings", (Region.HAMSTRINGS,)),
-    ("hip", (Region.HIP_ABDUCTORS, Region.HIP_EXTERNAL_ROTATORS, Region.GLUTES)),
-    ("calves", (Region.CALVES, Region.SOLEUS)),
-    ("core", (Region.CORE,)),
-)
-HIP_REGIONS = frozenset(COVERAGE[2][1])
-
-PLYOMETRIC_REGIONS: tuple[Region, ...] = (
-    Region.CALVES,
+COVERAGE: tuple[Region, ...] = (
     Region.QUADRICEPS,
-    Region.HIP_FLEXORS,
+    Region.HAMSTRINGS,
     Region.HIP_ABDUCTORS,
+    Region.HIP_EXTERNAL_ROTATORS,
+    Region.CALVES,
+    Region.CORE,
 )
-
-STRENGTH_TYPES: dict[Phase, tuple[ExerciseType, ...]] = {
-    # Isometrics first in the acute phase: they load the muscle and often ease pain.
-    Phase.ACUTE: (ExerciseType.ISOMETRIC, ExerciseType.ISOTONIC),
-    Phase.STRENGTHENING: (ExerciseType.ISOTONIC, ExerciseType.ECCENTRIC, ExerciseType.ISOMETRIC),
-    Phase.RETURN_TO_RUN: (ExerciseType.ISOTONIC, ExerciseType.ECCENTRIC, ExerciseType.ISOMETRIC),
+"""What every strengthening session trains (CLINICAL-REFERENCE §7)."""
+NEIGHBOURS: dict[Region, tuple[Region, ...]] = {
+    Region.HAMSTRINGS: (Region.GLUTES,),
+    Region.CALVES: (Region.SOLEUS,),
 }
-EXTRA_SLOTS = {Phase.ACUTE: 1, Phase.STRENGTHENING: 2, Phase.RETURN_TO_RUN: 0}
-
-# Dose ranges from the clinical reference (isotonic 8–15 reps, isometric holds up to 45 s,
-# balance 30–60 s, at most 4 sets).
-RM = re.compile(r"\b\d+RM\b")
+"""Regions a slot may fall back on when nothing trains its own region first."""
+STRENGTH_TYPES = (ExerciseType.ISOTONIC, ExerciseType.ECCENTRIC, ExerciseType.ISOMETRIC)
+ACUTE_ACTIVATION: tuple[Region, ...] = (
+    Region.HAMSTRINGS,
+    Region.HIP_ABDUCTORS,
+    Region.HIP_EXTERNAL_ROTATORS,
+    Region.CALVES,
+)
+AFTER_RUN: tuple[Region, ...] = (Region.QUADRICEPS, Region.HIP_ABDUCTORS, Region.CALVES)
+STRETCH_REGIONS: tuple[tuple[Region, ...], ...] = (
+    (Region.CALVES, Region.SOLEUS),
+    (Region.HAMSTRINGS,),
+    (Region.HIP_FLEXORS, Region.QUADRICEPS),
+)
 MAX_CONTACTS = 80
-"""Most foot contacts of plyometric work in one session (reference: 30-80)."""
-MIN_PLYO_REPS = 5
-MAX_REPS = 15
-MAX_HOLD = {ExerciseType.ISOMETRIC: 45, ExerciseType.BALANCE: 60}
-MAX_SETS = 4
-DOSE_STEPS_BEFORE_VARIANT = 2
+"""Most foot contacts of hopping in one session (reference: 30-80 low-intensity)."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +60,6 @@ class Slot:
     name: str
     regions: tuple[Region, ...]
     types: tuple[ExerciseType, ...]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One slot at one level: which exercise and how many dose increases on it."""
-
-    exercise: Exercise
-    dose_steps: int
 
 
 def allowed(ctx: Context, ex: Exercise, phase: Phase) -> bool:
@@ -96,37 +85,21 @@ def _depth(ctx: Context, ex: Exercise) -> int:
     return depth
 
 
-def _chain(ctx: Context, ex: Exercise, phase: Phase, slot: Slot) -> list[str]:
-    """``ex`` and the harder variants after it that this patient may do in ``phase``.
-
-    The chain stops at a variant of another kind (a calf raise whose next step is a hop
-    stays a strength exercise; hops have their own slot and dose).
-    """
-    out = [ex.id]
-    nxt = ex.progression
-    while nxt and nxt in ctx.library and nxt not in out:
-        candidate = ctx.library.get(nxt)
-        if not allowed(ctx, candidate, phase) or candidate.type not in slot.types:
-            break
-        out.append(nxt)
-        nxt = candidate.progression
-    return out
-
-
 def _rank(ctx: Context, ex: Exercise, slot: Slot, phase: Phase) -> tuple:
     type_rank = slot.types.index(ex.type)
     primary = ex.regions[0]
     region_rank = slot.regions.index(primary) if primary in slot.regions else len(slot.regions)
-    # In strengthening prefer exercises that carry on into running over early-only ones.
-    early_only = (
-        phase is Phase.STRENGTHENING
-        and Phase.ACUTE in ex.phases
-        and Phase.RETURN_TO_RUN not in ex.phases
+    # Later phases prefer exercises the patient can load, and ones that carry on into running.
+    unloadable = (
+        phase is not Phase.ACUTE and ex.type in doses.LOADED_TYPES and not (doses.loadable(ctx, ex))
     )
-    return (type_rank, region_rank, early_only, _depth(ctx, ex), ex.id)
+    early_only = phase is not Phase.ACUTE and Phase.RETURN_TO_RUN not in ex.phases
+    if phase is Phase.ACUTE:  # gentle activation: the movement matters more than the muscle
+        return (type_rank, region_rank > 0, _depth(ctx, ex), region_rank, ex.id)
+    return (region_rank > 0, type_rank, unloadable, early_only, _depth(ctx, ex), region_rank, ex.id)
 
 
-def _candidates(ctx: Context, slot: Slot, phase: Phase, taken: set[str]) -> list[Exercise]:
+def _pick(ctx: Context, slot: Slot, phase: Phase, taken: set[str]) -> Exercise | None:
     found = [
         ex
         for ex in ctx.library
@@ -135,199 +108,254 @@ def _candidates(ctx: Context, slot: Slot, phase: Phase, taken: set[str]) -> list
         and ex.id not in taken
         and allowed(ctx, ex, phase)
     ]
-    return sorted(found, key=lambda ex: _rank(ctx, ex, slot, phase))
+    found.sort(key=lambda ex: _rank(ctx, ex, slot, phase))
+    return found[0] if found else None
 
 
-def slots_for(ctx: Context, phase: Phase, *, hops: bool = True) -> list[Slot]:
-    """Coverage slots, then one extra slot per emphasised region (factors first).
+def _slots(ctx: Context, phase: Phase, kind: str) -> list[Slot]:
+    def slot(name: str, region: Region, types=STRENGTH_TYPES) -> Slot:
+        return Slot(name, (region, *NEIGHBOURS.get(region, ())), types)
 
-    ``hops`` adds a plyometric slot in return to run, once running has begun.
-    """
-    types = STRENGTH_TYPES[phase]
-    slots = [Slot(name, regions, types) for name, regions in COVERAGE]
-    for region in ctx.emphasis[: EXTRA_SLOTS[phase]]:
-        slots.append(Slot(f"extra:{region.value}", (region,), types))
-    if phase is Phase.STRENGTHENING:
-        slots.append(Slot("balance", (Region.BALANCE,), (ExerciseType.BALANCE,)))
-    if phase is Phase.RETURN_TO_RUN and hops:
-        # Hops and skips rebuild spring for running, only once running has begun.
-        # Low hops first: the calves and feet take the first landings.
-        slots.append(Slot("plyometric", PLYOMETRIC_REGIONS, (ExerciseType.PLYOMETRIC,)))
+    if kind == "programme":
+        iso = (ExerciseType.ISOMETRIC,)
+        activation = (ExerciseType.ISOTONIC, ExerciseType.ISOMETRIC)
+        return [
+            slot("quadriceps", Region.QUADRICEPS, iso),
+            *(slot(r.value, r, activation) for r in ACUTE_ACTIVATION),
+        ]
+    if kind == "after_run":
+        return [slot(r.value, r) for r in AFTER_RUN]
+    slots = [slot(r.value, r) for r in COVERAGE]
+    # The condition's own emphasis outside the coverage first (adductors for pes anserine
+    # bursitis), else the factors' (the foot for overpronation).
+    # One more exercise at most, so a session stays at six or seven exercises.
+    extra = [r for r in ctx.condition.emphasis if r not in COVERAGE]
+    extra += [r for r in ctx.emphasis if r not in COVERAGE and r not in extra]
+    extra = [r for r in extra if r is not Region.GLUTES][:1]
+    slots += [slot(f"extra:{region.value}", region) for region in extra]
     return slots
 
 
-def slot_chains(ctx: Context, phase: Phase, *, hops: bool = True) -> list[tuple[Slot, list[str]]]:
-    """Each slot's progression chain; no exercise appears in two slots."""
-    key = ("chains", phase, hops)
-    if key in ctx._memo:
-        return ctx._memo[key]
-    taken: set[str] = set()
-    out: list[tuple[Slot, list[str]]] = []
-    for slot in slots_for(ctx, phase, hops=hops):
-        found = _candidates(ctx, slot, phase, taken)
-        if not found:
-            continue
-        chain = [i for i in _chain(ctx, found[0], phase, slot) if i not in taken]
-        taken.update(chain)
-        out.append((slot, chain))
-    ctx._memo[key] = out
-    return out
+def chains(ctx: Context, phase: Phase, kind: str) -> list[list[Exercise]]:
+    """Each slot's progression chain for a session type; no exercise appears twice."""
+    key = ("chains", phase, kind)
+    if key not in ctx._memo:
+        taken: set[str] = set()
+        out: list[list[Exercise]] = []
+        for slot in _slots(ctx, phase, kind):
+            first = _pick(ctx, slot, phase, taken)
+            if first is None:
+                continue
+            steps = [
+                e for e in doses.chain(ctx, first, lambda e: allowed(ctx, e, phase))
+                if e.id not in taken
+            ]  # fmt: skip
+            taken.update(e.id for e in steps)
+            out.append(steps)
+        ctx._memo[key] = out
+    return ctx._memo[key]
 
 
-def raise_dose(dose: Dose, kind: ExerciseType) -> Dose | None:
-    """One dose step within the clinical ranges, or None when the dose is at its ceiling.
-
-    A dose written as a repetition maximum (``12RM``) progresses by weight, which the
-    patient adds; more repetitions at a heavier RM would be impossible to do.
-    """
-    if dose.load and RM.search(dose.load):
-        return None
-    if dose.reps is not None and dose.reps < MAX_REPS:
-        return dose.model_copy(update={"reps": min(MAX_REPS, dose.reps + 2)})
-    cap = MAX_HOLD.get(kind)
-    if dose.reps is None and dose.hold_s is not None and cap and dose.hold_s < cap:
-        return dose.model_copy(update={"hold_s": min(cap, dose.hold_s + 5)})
-    if dose.sets < MAX_SETS and (dose.reps is not None or cap):
-        return dose.model_copy(update={"sets": dose.sets + 1})
-    return None
-
-
-def step_at(ctx: Context, chain: list[str], phase: Phase, level: int) -> tuple[Exercise, Dose]:
-    """The exercise and dose of a slot after ``level`` weekly progressions."""
-    position, dose_steps = 0, 0
-    ex = ctx.library.get(chain[0])
-    dose = ex.dose[phase]
-    for _ in range(max(0, level)):
-        has_variant = position + 1 < len(chain)
-        raised = raise_dose(dose, ex.type)
-        if has_variant and (dose_steps >= DOSE_STEPS_BEFORE_VARIANT or raised is None):
-            position += 1
-            ex = ctx.library.get(chain[position])
-            dose, dose_steps = ex.dose[phase], 0
-        elif raised is not None:
-            dose, dose_steps = raised, dose_steps + 1
-    return ex, dose
-
-
-def planned(ctx: Context, ex: Exercise, dose: Dose, *, note: str | None = None) -> PlannedExercise:
+def planned(
+    ctx: Context, rx: Prescription, *, part: str = "main", sets: int | None = None
+) -> PlannedExercise:
+    ex, dose = rx.exercise, rx.dose
     side = "both"
-    notes = [note] if note else []
+    notes = [rx.note] if rx.note else []
     if ex.laterality is Laterality.UNILATERAL:
         if ex.type is ExerciseType.RECOVERY:
             side = ctx.profile.side.value
         elif ctx.profile.side.value != "both":
-            notes.append(f"Do both legs, starting with the {ctx.profile.side.value} one.")
+            notes.append(f"Both legs, starting with the {ctx.profile.side.value} one.")
         else:  # both knees sore: the card's "sore leg" is each leg in turn
-            notes.append("Do both legs, one after the other.")
+            notes.append("Both legs, one after the other.")
     return PlannedExercise(
         exercise_id=ex.id,
         name=ex.name,
-        sets=dose.sets,
+        sets=sets or dose.sets,
         reps=dose.reps,
         hold_s=dose.hold_s,
         duration_min=dose.duration_min,
         rest_s=dose.rest_s,
-        load=dose.load,
+        load=rx.load if rx.load is not None else dose.load,
         side=side,
         notes=" ".join(notes) or None,
+        effort=rx.effort,
+        part=part,  # type: ignore[arg-type]
     )
 
 
+def fixed(ctx: Context, ex: Exercise, phase: Phase, *, part: str = "main") -> PlannedExercise:
+    return planned(ctx, Prescription(ex, ex.dose[phase]), part=part)
+
+
 def strength_block(
-    ctx: Context, phase: Phase, level: int, *, hops: bool = True
+    ctx: Context, phase: Phase, level: int, kind: str = "strength", *, part: str = "main"
 ) -> list[PlannedExercise]:
-    """The strength exercises of one session in ``phase`` after ``level`` progressions."""
-    steps = [step_at(ctx, chain, phase, level) for _, chain in slot_chains(ctx, phase, hops=hops)]
-    return [planned(ctx, ex, dose) for ex, dose in _within_contacts(steps)]
+    """The strength exercises of one session type after ``level`` weekly progressions.
 
-
-def _contacts(ex: Exercise, dose: Dose) -> int:
-    """Foot contacts of a plyometric exercise in one session (each leg counts)."""
-    if ex.type is not ExerciseType.PLYOMETRIC or dose.reps is None:
-        return 0
-    return dose.sets * dose.reps * (2 if ex.laterality is Laterality.UNILATERAL else 1)
-
-
-def _within_contacts(steps: list[tuple[Exercise, Dose]]) -> list[tuple[Exercise, Dose]]:
-    """Cap the session's landings at ``MAX_CONTACTS`` by trimming repetitions.
-
-    The clinical reference doses return-to-run plyometrics at 30-80 low-intensity contacts
-    a session; weekly dose steps on two hopping exercises would otherwise reach 180.
+    ``kind``: ``programme`` (the acute home programme's holds and gentle activation),
+    ``strength`` (a strengthening or maintenance session), ``after_run`` (the short block
+    that follows an easy run when no other day is free: two sets of three exercises).
     """
-    total = sum(_contacts(ex, dose) for ex, dose in steps)
-    if total <= MAX_CONTACTS:
-        return steps
-    out = []
-    for ex, dose in steps:
-        if _contacts(ex, dose):
-            reps = max(MIN_PLYO_REPS, math.floor(dose.reps * MAX_CONTACTS / total))
-            dose = dose.model_copy(update={"reps": reps})
-        out.append((ex, dose))
-    return out
+    # Maintenance keeps strength with two sets; the short block after a run has three
+    # exercises of two sets.
+    sets = 2 if kind == "after_run" or phase is Phase.RETURN_TO_RUN else None
+    return [
+        planned(ctx, doses.prescribe(ctx, steps, phase, level), part=part, sets=sets)
+        for steps in chains(ctx, phase, kind)
+    ]
 
 
 def _by_type(
     ctx: Context, phase: Phase, kinds: set[ExerciseType], *, regions: tuple[Region, ...] = ()
 ) -> list[Exercise]:
-    found = [ex for ex in ctx.library if ex.type in kinds and allowed(ctx, ex, phase)]
-    if regions:
-        found = [ex for ex in found if set(ex.regions) & set(regions)]
-    return sorted(found, key=lambda ex: ex.id)
+    key = ("by_type", phase, frozenset(kinds), regions)
+    if key not in ctx._memo:
+        found = [ex for ex in ctx.library if ex.type in kinds and allowed(ctx, ex, phase)]
+        if regions:
+            found = [ex for ex in found if set(ex.regions) & set(regions)]
+        ctx._memo[key] = sorted(found, key=lambda ex: (_depth(ctx, ex), ex.id))
+    return list(ctx._memo[key])
 
 
-def recovery_block(ctx: Context, phase: Phase) -> list[PlannedExercise]:
-    """Ice, compression and elevation: the home care of the acute phase."""
+def home_care(ctx: Context, phase: Phase) -> list[PlannedExercise]:
+    """Ice, compression and elevation: through the day, not in a session."""
+    return [fixed(ctx, ex, phase) for ex in _by_type(ctx, phase, {ExerciseType.RECOVERY})]
+
+
+def range_of_motion(ctx: Context, phase: Phase) -> list[Exercise]:
+    """Knee range-of-motion exercises, active bending first (heel slides before heel props)."""
+    found = [
+        ex
+        for ex in _by_type(ctx, phase, {ExerciseType.MOBILITY}, regions=(Region.KNEE,))
+        if ex.regions[0] is Region.KNEE
+    ]
+    return sorted(found, key=lambda ex: (ex.laterality is not Laterality.UNILATERAL,
+                                         ex.dose[phase].reps is None, ex.id))  # fmt: skip
+
+
+def short_isometric(ctx: Context, phase: Phase) -> Exercise | None:
+    """A brief thigh hold for the daily routine (quad sets): short holds, no long rests."""
+    found = _by_type(ctx, phase, {ExerciseType.ISOMETRIC}, regions=(Region.QUADRICEPS,))
+    short = [e for e in found if (e.dose[phase].hold_s or 0) <= 10]
+    return (short or found or [None])[0]
+
+
+def stretches(ctx: Context, phase: Phase) -> list[Exercise]:
+    pool = _by_type(ctx, phase, {ExerciseType.STRETCH})
+    chosen: list[Exercise] = []
+    for regions in STRETCH_REGIONS:
+        ex = next((e for e in pool if e.regions[0] in regions and e not in chosen), None)
+        if ex:
+            chosen.append(ex)
+    return chosen
+
+
+def balance_steps(ctx: Context, phase: Phase) -> list[Exercise]:
+    """The balance chain from its easiest allowed step (eyes open first)."""
+    pool = _by_type(ctx, phase, {ExerciseType.BALANCE})
+    if not pool:
+        return []
+    first = min(pool, key=lambda e: (_depth(ctx, e), e.id))
+    return doses.chain(ctx, first, lambda e: allowed(ctx, e, phase))
+
+
+def routine(
+    ctx: Context, phase: Phase, level: int, *, part: str = "routine"
+) -> list[PlannedExercise]:
+    """The short daily routine (CLINICAL-REFERENCE §7: daily, 5-10 minutes): knee range of
+    motion and brief thigh holds in the acute phase; stretches and single-leg balance
+    afterwards. Trimmed from the end to stay inside its time."""
+    if phase is Phase.ACUTE:
+        moves = range_of_motion(ctx, phase)
+        items = [fixed(ctx, ex, phase, part=part) for ex in moves[:1]]
+        iso = short_isometric(ctx, phase)
+        if iso is not None:
+            items.append(fixed(ctx, iso, phase, part=part))
+        items += [fixed(ctx, ex, phase, part=part) for ex in moves[1:2]]
+    else:
+        steps = balance_steps(ctx, phase)
+        items = [_two_sets(fixed(ctx, ex, phase, part=part)) for ex in stretches(ctx, phase)]
+        if steps:
+            # A phase whose chain starts further along (its easiest step belongs to an
+            # earlier phase) has already used up those weeks.
+            weeks_per_step = doses.BALANCE_WEEKS_PER_STEP_OLDER if ctx.older else 1
+            level = max(0, level - weeks_per_step * _depth(ctx, steps[0]))
+            items.insert(1, planned(ctx, doses.prescribe(ctx, steps, phase, level), part=part))
+    cap = ctx.protocol.session_minutes.daily_routine.max
+    while len(items) > 1 and session_minutes(items, ctx.library) > cap:
+        items.pop()
+    return items
+
+
+def _two_sets(item: PlannedExercise) -> PlannedExercise:
+    """Stretches in a routine or cool-down: two holds a side (the reference gives 2-4)."""
+    return item.model_copy(update={"sets": min(2, item.sets)})
+
+
+def cool_down_stretches(ctx: Context, phase: Phase, count: int = 2) -> list[PlannedExercise]:
+    """Two stretches after a session: the day's share of daily stretching."""
     return [
-        planned(ctx, ex, ex.dose[phase]) for ex in _by_type(ctx, phase, {ExerciseType.RECOVERY})
+        _two_sets(fixed(ctx, ex, phase, part="cool_down")) for ex in stretches(ctx, phase)[:count]
     ]
 
 
-MOBILITY_REGIONS: tuple[Region, ...] = (
-    Region.KNEE,
-    Region.HAMSTRINGS,
-    Region.QUADRICEPS,
-    Region.HIP_FLEXORS,
-    Region.CALVES,
-    Region.SOLEUS,
-)
+def hops(
+    ctx: Context, phase: Phase, stage: int, *, sets: int | None = None
+) -> list[PlannedExercise]:
+    """Hopping, trained before any hop test: low two-legged hops first (``stage`` 1), then
+    one-legged hops as well (``stage`` 2); none where hopping is ruled out."""
+    pool = _by_type(ctx, phase, {ExerciseType.PLYOMETRIC})
+    if not pool or stage <= 0:
+        return []
+    # Hops in place first: the calves and feet take the first landings (pogo hops).
+    in_place = sorted(pool, key=lambda e: (e.regions[0] is not Region.CALVES, e.id))
+    both = [e for e in in_place if e.laterality is Laterality.BILATERAL
+            and Tag.LATERAL_MOVEMENT not in e.tags]  # fmt: skip
+    single = [e for e in in_place if e.laterality is Laterality.UNILATERAL]
+    chosen = both[:1] + (single[:1] if stage >= 2 else [])
+    if not chosen:
+        chosen = pool[:1]
+    items = [fixed(ctx, ex, phase, part="drills") for ex in chosen]
+    if sets:
+        items = [i.model_copy(update={"sets": min(sets, i.sets)}) for i in items]
+    return _within_contacts(items, ctx)
 
 
-def mobility_block(ctx: Context, phase: Phase) -> list[PlannedExercise]:
-    """Gentle range-of-motion work and stretches, one per region, plus balance after acute."""
-    key = ("mobility", phase)
-    if key not in ctx._memo:
-        pool = _by_type(ctx, phase, {ExerciseType.MOBILITY, ExerciseType.STRETCH})
-        chosen: list[Exercise] = []
-        for region in MOBILITY_REGIONS:
-            ex = next(
-                (e for e in pool if e.regions[0] is region and e not in chosen),
-                None,
-            )
-            if ex:
-                chosen.append(ex)
-        if phase is Phase.ACUTE:
-            # Knee range of motion matters most early: every knee item goes first.
-            knee = [e for e in pool if Region.KNEE in e.regions]
-            chosen = knee + [e for e in chosen if e not in knee]
-        else:
-            balance = _by_type(ctx, phase, {ExerciseType.BALANCE})
-            chosen += balance[:1]
-        limit = 3 if phase is Phase.ACUTE else 6
-        ctx._memo[key] = [planned(ctx, ex, ex.dose[phase]) for ex in chosen[:limit]]
-    return ctx._memo[key]
+def _contacts(item: PlannedExercise, ctx: Context) -> int:
+    ex = ctx.library.get(item.exercise_id)
+    if ex.type is not ExerciseType.PLYOMETRIC or item.reps is None:
+        return 0
+    return item.sets * item.reps * (2 if ex.laterality is Laterality.UNILATERAL else 1)
+
+
+def _within_contacts(items: list[PlannedExercise], ctx: Context) -> list[PlannedExercise]:
+    """Cap the session's landings at ``MAX_CONTACTS`` by trimming repetitions."""
+    total = sum(_contacts(i, ctx) for i in items)
+    if total <= MAX_CONTACTS:
+        return items
+    return [
+        i.model_copy(update={"reps": max(5, math.floor(i.reps * MAX_CONTACTS / total))})
+        if _contacts(i, ctx)
+        else i
+        for i in items
+    ]
+
+
+def foam_rolling(ctx: Context, phase: Phase) -> list[Exercise]:
+    return [
+        ex for ex in _by_type(ctx, phase, {ExerciseType.MOBILITY}) if Region.KNEE not in ex.regions
+    ]
 
 
 def cardio_options(ctx: Context, phase: Phase) -> list[Exercise]:
-    """Low-impact cross-training the patient can do; brisk walking only when nothing else."""
-    found = [
+    """Low-impact cross-training the patient can do (walking is not cross-training here)."""
+    return [
         ex
         for ex in _by_type(ctx, phase, {ExerciseType.CARDIO})
         if Tag.IMPACT not in ex.tags and ex.id != "brisk_walking"
     ]
-    if found:
-        return found
-    walking = [ex for ex in _by_type(ctx, phase, {ExerciseType.CARDIO}) if ex.id == "brisk_walking"]
-    return walking
 
 
 def walking(ctx: Context, phase: Phase) -> Exercise | None:
@@ -337,21 +365,5 @@ def walking(ctx: Context, phase: Phase) -> Exercise | None:
     )
 
 
-def minutes_of(items: list[PlannedExercise], library: Library) -> int:
-    """A rough session length (5 min warm-up, work, rests, both legs for one-sided work).
-
-    Home-care items (ice, elevation, a sleeve) come after the session and are not counted.
-    """
-    seconds = 0
-    for item in items:
-        if library.get(item.exercise_id).type is ExerciseType.RECOVERY:
-            continue
-        if item.duration_min and not item.reps:
-            seconds += min(20, item.duration_min * item.sets) * 60
-            continue
-        work = (item.reps or 1) * (item.hold_s or 3)
-        default_rest = 20 if item.hold_s and not item.reps else 45
-        per_set = work + (item.rest_s if item.rest_s is not None else default_rest)
-        sides = 2 if library.get(item.exercise_id).laterality is Laterality.UNILATERAL else 1
-        seconds += item.sets * per_set * sides
-    return max(15, 5 * math.ceil((seconds / 60 + 5) / 5))
+def with_duration(item: PlannedExercise, minutes: int) -> PlannedExercise:
+    return item.model_copy(update={"duration_min": minutes})

@@ -82,7 +82,8 @@ def test_cover_phases_dates_and_run_walk_table(berlin_a4):
     plan, text = berlin_a4.plan, berlin_a4.text
     assert plan.patient.name in text
     assert "Left knee" in text
-    assert "Mon 16 Mar 2026" in text and "Sun 6 Sep 2026" in text
+    for day in (plan.start_date, plan.end_date):
+        assert f"{day:%a} {day.day} {day:%b %Y}" in text
     for phase in plan.phases:
         assert phase.title in text
         for criterion in phase.exit_criteria:

@@ -36,6 +36,7 @@ def test_validate_broken_library_lists_every_problem(run_cli):
         ("typo_field.yaml", "progresion: is not a known field"),
         ("truncated_picture.yaml", "illustrations/truncated_picture.svg is not valid SVG"),
         ("external_picture.yaml", "refers to 'file:///etc/passwd'"),
+        ("pain_number.yaml", "pain_rule must not give its own pain numbers"),
     ]
     lines = err.splitlines()
     for filename, message in expected:
@@ -96,6 +97,18 @@ def test_show_prints_a_card(run_cli, library):
     assert ex.name in result.stdout
     assert ex.instructions[0][:30] in result.stdout
     assert "Pain rule" in result.stdout
+
+
+def test_show_says_how_each_kit_makes_it_heavier(run_cli, library):
+    result = run_cli("exercises", "show", "glute_bridge")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("Making it heavier")
+    shown = {line.split()[0]: " ".join(line.split()[1:]) for line in lines[start + 1 : start + 5]}
+    assert shown == {k.value: v for k, v in library.get("glute_bridge").loading.items()}
+    # an exercise that progresses by a harder variant has no such section
+    plain = run_cli("exercises", "show", "dead_bug")
+    assert "Making it heavier" not in plain.stdout
 
 
 def test_show_unknown_id_suggests_close_matches(run_cli, library):

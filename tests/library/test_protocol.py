@@ -35,15 +35,35 @@ def test_condition_durations_match_the_reference_table(protocol):
         c[Condition.MCL_SPRAIN_GRADE_2].acute_weeks.min,
         c[Condition.MCL_SPRAIN_GRADE_2].acute_weeks.max,
     ) == (2, 2)
+    # A grade 1 sprain runs again by day 7-21 (§7; return to play ≈ 11 days): strengthening
+    # before the first run is 1-2 weeks and goes on beside the running.
     assert (
         c[Condition.MCL_SPRAIN_GRADE_1].strengthening_weeks.min,
         c[Condition.MCL_SPRAIN_GRADE_1].strengthening_weeks.max,
-    ) == (2, 3)
+    ) == (1, 2)
     assert (
         c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.min,
         c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.max,
     ) == (3, 5)
     assert c[Condition.MEDIAL_KNEE_OSTEOARTHRITIS].walk_weeks_before_running > 0  # fmt: skip
+
+
+def test_first_run_windows_are_the_reference_timelines(protocol):
+    """CLINICAL-REFERENCE §7, "Timelines by condition"."""
+    c = protocol.conditions
+    window = lambda cond: (c[cond].first_run.earliest, c[cond].first_run.latest)  # noqa: E731
+    assert window(Condition.MCL_SPRAIN_GRADE_1) == (7, 21)
+    assert c[Condition.MCL_SPRAIN_GRADE_1].first_run.mild_latest == 14
+    assert 3 <= c[Condition.MCL_SPRAIN_GRADE_1].mild_entry_stage <= 5
+    assert window(Condition.MCL_SPRAIN_GRADE_2) == (28, 42)
+    for cond in (Condition.PES_ANSERINE_BURSITIS, Condition.PATELLOFEMORAL_PAIN,
+                 Condition.NONSPECIFIC_MEDIAL_KNEE_PAIN):  # fmt: skip
+        assert window(cond) == (21, 49)
+    assert window(Condition.MEDIAL_MENISCUS_IRRITATION) == (35, 56)
+    assert c[Condition.MEDIAL_KNEE_OSTEOARTHRITIS].first_run.earliest >= 42
+    assert c[Condition.MCL_SPRAIN_GRADE_1].plan_weeks_max_mild == 10
+    assert c[Condition.MEDIAL_KNEE_OSTEOARTHRITIS].plan_weeks_max == 26
+    assert {c[x].plan_weeks_max for x in c if x is not Condition.MEDIAL_KNEE_OSTEOARTHRITIS} == {18}
 
 
 def test_run_walk_stages_are_the_reference_progression(protocol):

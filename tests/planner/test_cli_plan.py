@@ -165,9 +165,10 @@ def test_summary_shows_phase_dates_and_weekly_sessions(run_cli, tmp_path):
     assert "Settle the knee      Mon 2 Mar 2026 – Sun 15 Mar 2026  (2 weeks)" in result.stdout
     assert "Build strength       Mon 16 Mar 2026 – Sun 19 Apr 2026  (5 weeks)" in result.stdout
     assert "Return to running    Mon 20 Apr 2026 – " in result.stdout
-    # four available days a week → four sessions in every week
+    # a session every day: training on the four available days, the short daily routine
+    # (stretches, or knee range of motion in the first phase) on the other three
     weeks = [line for line in result.stdout.splitlines() if line.strip().startswith("week")]
-    assert weeks and all(": 4 sessions" in line for line in weeks)
+    assert weeks and all(": 7 sessions" in line and "daily routine" in line for line in weeks)
 
 
 def test_checkin_with_an_unknown_session_exits_2(run_cli, tmp_path):
@@ -175,11 +176,12 @@ def test_checkin_with_an_unknown_session_exits_2(run_cli, tmp_path):
     out = tmp_path / "out"
     assert run_cli("plan", profile, "--out", out, "--format", "json").returncode == 0
     before = (out / "plan.json").read_bytes()
-    result = run_cli("checkin", profile, "--out", out, "--date", "2026-03-03",
-                     "--status", "done")  # fmt: skip
-    assert result.returncode == 2 and "no session on 2026-03-03 in the plan" in result.stderr
+    result = run_cli("checkin", profile, "--out", out, "--date", "2026-02-20",
+                     "--status", "done", "--pain-during", "1")  # fmt: skip
+    assert result.returncode == 2 and "no session on 2026-02-20 in the plan" in result.stderr
     result = run_cli("checkin", profile, "--out", out, "--date", "2026-03-02",
-                     "--status", "done", "--session", "nope@rehabplan")  # fmt: skip
+                     "--status", "done", "--pain-during", "1",
+                     "--session", "nope@rehabplan")  # fmt: skip
     assert result.returncode == 2 and "no session with UID nope@rehabplan" in result.stderr
     assert (out / "plan.json").read_bytes() == before
     assert not (out / "checkins.jsonl").exists()
@@ -323,4 +325,8 @@ def test_one_training_day_a_week_is_warned_about(run_cli, tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     result = run_cli("plan", path, "--out", tmp_path / "o", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert "one strength session a week; the reference asks for 2-3" in result.stderr
+    assert "warning: " in result.stderr and "one training day a week" in result.stderr
+    assert "two or three with a day between work better" in " ".join(result.stderr.split())
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text("utf-8"))
+    assert "one_training_day" in [n["key"] for n in plan["notices"]]
+    assert "One training day a week" in result.stdout

@@ -1,0 +1,255 @@
+"""Building one session of each type: what it holds, its label and its honest length.
+
+Every session type carries a label ("Strength A", "Daily knee routine") that the handout
+and calendar print, so a training day always says what it contains; days with the same
+label in a phase hold the same exercises (their doses rise week by week).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rehabplan.models.plan import PlannedExercise, RunWalk, Session
+from rehabplan.planning import exercises as picks
+from rehabplan.planning.context import Context
+from rehabplan.planning.durations import session_minutes
+from rehabplan.vocab import Phase, SessionKind
+
+ROUTINE_LABEL = {Phase.ACUTE: "Daily knee routine"}
+ROUTINE_DEFAULT = "Daily stretches and balance"
+STRENGTH_LABEL = {
+    Phase.ACUTE: "Knee home programme",
+    Phase.STRENGTHENING: "Strength A",
+    Phase.RETURN_TO_RUN: "Strength B",
+}
+AFTER_RUN_LABEL = "short strength"
+
+
+def session(
+    ctx: Context,
+    day: dt.date,
+    phase: Phase,
+    kind: SessionKind,
+    title: str,
+    duration: int,
+    *,
+    label: str,
+    exercises: list[PlannedExercise] | None = None,
+    run_walk: RunWalk | None = None,
+    notes: list[str] | None = None,
+) -> Session:
+    return Session(
+        uid="",
+        date=day,
+        start_time=ctx.start_time_on(day),
+        duration_min=duration,
+        phase=phase,
+        kind=kind,
+        title=title,
+        exercises=exercises or [],
+        run_walk=run_walk,
+        notes=notes or [],
+        label=label,
+    )
+
+
+def pain_note(ctx: Context) -> str:
+    return ctx.protocol.pain.session_note or "Follow the pain traffic light."
+
+
+def warm_up_note(ctx: Context, phase: Phase) -> str:
+    minutes = ctx.protocol.session_minutes.warm_up
+    if phase is Phase.ACUTE:
+        return (
+            f"Warm up for {minutes} minutes with easy movement: walk around the house or "
+            "cycle gently."
+        )
+    return f"Warm up for {minutes} minutes: brisk walking, easy cycling or marching on the spot."
+
+
+def routine(ctx: Context, day: dt.date, phase: Phase, level: int) -> Session:
+    items = picks.routine(ctx, phase, level)
+    label = ROUTINE_LABEL.get(phase, ROUTINE_DEFAULT)
+    notes = ["A few minutes every day, also on days without training."]
+    if phase is Phase.ACUTE:
+        notes.append("Home care through the day: see ice, compression and elevation.")
+    return session(
+        ctx, day, phase, SessionKind.RECOVERY, label,
+        session_minutes(items, ctx.library, step=5), label=label, exercises=items, notes=notes,
+    )  # fmt: skip
+
+
+def programme(ctx: Context, day: dt.date, level: int) -> Session:
+    """The acute home programme: range of motion, pain-easing holds, gentle activation."""
+    phase = Phase.ACUTE
+    items = [
+        *picks.routine(ctx, phase, level, part="main")[:1],
+        *picks.strength_block(ctx, phase, level, "programme"),
+    ]
+    warm = ctx.protocol.session_minutes.warm_up
+    label = STRENGTH_LABEL[phase]
+    return session(
+        ctx, day, phase, SessionKind.STRENGTH,
+        "Knee home programme: holds, range of motion and gentle strength",
+        session_minutes(items, ctx.library, extra_min=warm), label=label, exercises=items,
+        notes=[warm_up_note(ctx, phase), pain_note(ctx)],
+    )  # fmt: skip
+
+
+def strength(
+    ctx: Context, day: dt.date, phase: Phase, level: int, *, week: int, hop_stage: int = 0
+) -> Session:
+    items = picks.strength_block(ctx, phase, level)
+    items += picks.hops(ctx, phase, hop_stage, sets=2 if phase is Phase.RETURN_TO_RUN else None)
+    items += picks.cool_down_stretches(ctx, phase)
+    warm = ctx.protocol.session_minutes.warm_up
+    items = _fit(ctx, items, ctx.protocol.session_minutes.strength.max, warm)
+    label = STRENGTH_LABEL[phase]
+    if phase is Phase.STRENGTHENING:
+        title = f"{label}: strength training, week {week + 1}"
+    else:
+        title = f"{label}: strength maintenance"
+    return session(
+        ctx, day, phase, SessionKind.STRENGTH, title,
+        session_minutes(items, ctx.library, extra_min=warm), label=label, exercises=items,
+        notes=[warm_up_note(ctx, phase), pain_note(ctx)],
+    )  # fmt: skip
+
+
+def _fit(
+    ctx: Context, items: list[PlannedExercise], cap: int, extra: float
+) -> list[PlannedExercise]:
+    """Keep a session inside its cap: cool-down stretches go first, then the last extra
+    exercise (the coverage exercises stay)."""
+    items = list(items)
+    while session_minutes(items, ctx.library, extra_min=extra) > cap:
+        for part, keep in (("cool_down", 1), ("main", len(picks.COVERAGE)), ("cool_down", 0)):
+            dropped = [i for i, item in enumerate(items) if item.part == part]
+            if len(dropped) > keep:
+                del items[dropped[-1]]
+                break
+        else:
+            break
+    return items
+
+
+def cross(ctx: Context, day: dt.date, phase: Phase, index: int, level: int) -> Session | None:
+    options = picks.cardio_options(ctx, phase)
+    if not options:
+        return None
+    ex = options[index % len(options)]
+    main = picks.fixed(ctx, ex, phase)
+    extra = picks.routine(
+        ctx, phase, level, part="cool_down" if phase is not Phase.ACUTE else "routine"
+    )
+    items = [main, *extra]
+    cap = ctx.protocol.session_minutes.cross_training.max
+    while session_minutes(items, ctx.library) > cap and len(items) > 1:
+        items.pop()
+    label = "Cross-training" if phase is not Phase.ACUTE else "Cross-training + knee routine"
+    minutes = main.duration_min or 20
+    return session(
+        ctx, day, phase, SessionKind.CROSS_TRAINING, f"{label}: {ex.name} {minutes} min",
+        session_minutes(items, ctx.library), label=label, exercises=items,
+        notes=["Easy to moderate effort: you can talk in full sentences.", pain_note(ctx)],
+    )  # fmt: skip
+
+
+def mobility(ctx: Context, day: dt.date, phase: Phase, level: int) -> Session:
+    items = picks.routine(ctx, phase, level, part="main")
+    items += [picks.fixed(ctx, ex, phase) for ex in picks.foam_rolling(ctx, phase)[:1]]
+    cap = ctx.protocol.session_minutes.mobility.max
+    while session_minutes(items, ctx.library) > cap and len(items) > 1:
+        items.pop()
+    label = "Mobility and balance"
+    return session(
+        ctx, day, phase, SessionKind.MOBILITY, label,
+        session_minutes(items, ctx.library), label=label, exercises=items,
+    )  # fmt: skip
+
+
+def review(
+    ctx: Context, day: dt.date, phase: Phase, title: str, notes: list[str], level: int
+) -> Session:
+    """A check with the clinician; the daily routine is done that day as well."""
+    items = picks.routine(ctx, phase, level)
+    return session(
+        ctx, day, phase, SessionKind.REVIEW, title, 30, label="Review",
+        exercises=items, notes=notes,
+    )  # fmt: skip
+
+
+def walk(ctx: Context, day: dt.date, minutes: int) -> Session | None:
+    ex = picks.walking(ctx, Phase.RETURN_TO_RUN)
+    if ex is None:
+        return None
+    phase = Phase.RETURN_TO_RUN
+    main = picks.with_duration(picks.fixed(ctx, ex, phase), minutes)
+    items = [main, *picks.cool_down_stretches(ctx, phase)]
+    label = "Brisk walk"
+    return session(
+        ctx, day, phase, SessionKind.CROSS_TRAINING,
+        f"Brisk walk {minutes} min (walking comes before running)",
+        session_minutes(items, ctx.library), label=label, exercises=items,
+        notes=["Walk briskly on level ground, fast enough to feel warm.", pain_note(ctx)],
+    )  # fmt: skip
+
+
+def run(
+    ctx: Context, day: dt.date, stage: int, run_min: int, walk_min: int, repeats: int
+) -> Session:
+    rw_model = ctx.protocol.run_walk
+    pace = rw_model.continuous.easy_pace_min_per_km
+    run_walk = RunWalk(
+        stage=stage, run_min=run_min, walk_min=walk_min, repeats=repeats,
+        run_km=round(run_min * repeats / pace, 2),
+    )  # fmt: skip
+    if stage > len(rw_model.stages):
+        title = f"Easy run {run_min} min"
+        label = "Easy run"
+    elif walk_min == 0:
+        title = f"Run/walk stage {stage}: run {run_min} min without walking"
+        label = f"Run/walk stage {stage}"
+    else:
+        title = f"Run/walk stage {stage}: {repeats} × (run {run_min} min, walk {walk_min} min)"
+        label = f"Run/walk stage {stage}"
+    warm, cool = rw_model.warm_up_min, rw_model.cool_down_min
+    items = picks.cool_down_stretches(ctx, Phase.RETURN_TO_RUN)
+    block = (run_min + walk_min) * repeats
+    duration = session_minutes(items, ctx.library, extra_min=warm + block + cool, step=5)
+    if duration > block + ctx.protocol.session_minutes.run_extra_max:
+        items, duration = [], warm + block + cool
+    notes = [
+        f"Warm up with {warm} min of brisk walking; cool down with {cool} min of easy "
+        "walking, then stretch.",
+        pain_note(ctx),
+    ]
+    return session(
+        ctx, day, Phase.RETURN_TO_RUN, SessionKind.RUN_WALK, title, duration, label=label,
+        exercises=items, run_walk=run_walk, notes=notes,
+    )  # fmt: skip
+
+
+def with_short_strength(ctx: Context, s: Session, level: int) -> Session:
+    """An easy run followed by ≤ 20 minutes of strength, where no other day is free."""
+    block = picks.strength_block(ctx, Phase.RETURN_TO_RUN, level, "after_run", part="strength")
+    cap = ctx.protocol.session_minutes.strength_after_run_max
+    while block and session_minutes(block, ctx.library) > cap:
+        block.pop()
+    rw = s.run_walk
+    run_block = (rw.run_min + rw.walk_min) * rw.repeats if rw else 0
+    warm_cool = ctx.protocol.run_walk.warm_up_min + ctx.protocol.run_walk.cool_down_min
+    items = [*block, *picks.cool_down_stretches(ctx, Phase.RETURN_TO_RUN, count=1)]
+    duration = session_minutes(items, ctx.library, extra_min=warm_cool + run_block)
+    limit = run_block + ctx.protocol.session_minutes.run_extra_max
+    while len(items) > 1 and duration > limit:
+        del items[-2]  # a strength exercise goes before the day's one stretch
+        duration = session_minutes(items, ctx.library, extra_min=warm_cool + run_block)
+    return s.model_copy(
+        update={
+            "title": f"{s.title} + {AFTER_RUN_LABEL}",
+            "label": f"{s.label} + {AFTER_RUN_LABEL}",
+            "exercises": items,
+            "duration_min": duration,
+        }
+    )
