@@ -153,3 +153,23 @@ def test_meniscus_irritation_never_gets_deep_loaded_squats_early(library, protoc
                 assert why_excluded(
                     ex, condition=condition, phase=phase, have=HOUSEHOLD, restrictions=restrictions
                 ), ex.id
+
+
+def test_every_contraindication_excludes_its_exercise(library):
+    """A card that is contraindicated for a condition is never given for it, in any phase
+    and with every piece of kit: ``why_excluded`` says so, and the exercise list agrees."""
+    from rehabplan.library import why_excluded
+    from rehabplan.vocab import Equipment
+
+    everything = frozenset(Equipment)
+    pairs = [(ex, c.condition) for ex in library for c in ex.contraindications]
+    assert len(pairs) >= 10, "the library carries its contraindications"
+    for ex, condition in pairs:
+        for phase in ex.phases:
+            reason = why_excluded(ex, condition=condition, phase=phase, have=everything)
+            assert reason and "contraindicated" in reason, (ex.id, condition, phase)
+        assert ex not in library.filter(safe_for=condition)
+        others = [c for c in type(condition) if c not in {x.condition for x in
+                                                          ex.contraindications}]  # fmt: skip
+        for other in others:
+            assert why_excluded(ex, condition=other, phase=ex.phases[0], have=everything) is None

@@ -258,6 +258,15 @@ def check_exercises_allowed(plan, profile, library, protocol) -> None:
     for s in plan.sessions:
         for item in [*s.exercises, *(h for p in plan.phases if p.key is s.phase
                                      for h in p.home_care)]:  # fmt: skip
+            ex = library.get(item.exercise_id)
+            # Read the card's own data as well, so a broken why_excluded cannot hide it.
+            assert profile.condition not in {c.condition for c in ex.contraindications}, (
+                "contraindicated", s.date, ex.id)  # fmt: skip
+            assert s.phase in ex.phases, (s.date, ex.id, s.phase)
+            assert set(ex.equipment) <= have, (s.date, ex.id, ex.equipment)
+            for rule in restrictions:
+                if s.phase in rule.phases:
+                    assert not set(rule.tags) & set(ex.tags), (s.date, ex.id, rule.reason)
             reason = why_excluded(
                 library.get(item.exercise_id),
                 condition=profile.condition,

@@ -12,9 +12,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ALL = sorted(EXAMPLES.glob("*.yaml"))
 
 
-def _red(path: Path) -> bool:
-    data = yaml.safe_load(path.read_text("utf-8"))
+def _red_data(data: dict) -> bool:
     return any((data.get("red_flags") or {}).values()) and not data.get("cleared_by_clinician")
+
+
+def _red(path: Path) -> bool:
+    return _red_data(yaml.safe_load(path.read_text("utf-8")))
 
 
 def test_examples_cover_what_the_issue_asks():
@@ -26,6 +29,13 @@ def test_examples_cover_what_the_issue_asks():
     assert any(p.get("cleared_by_clinician") for p in profiles)
     assert sum(_red(p) for p in ALL) >= 1
     assert len({p["timezone"] for p in profiles}) >= 6
+    # §7's hard cases: an irritable knee, arthritis in an older runner, a mild sprain.
+    assert any(max(p["pain"]["rest"], p["pain"]["daily"]) >= 5 and not _red_data(p)
+               for p in profiles)  # fmt: skip
+    assert any(p["condition"] == "medial_knee_osteoarthritis" and p["age"] >= 65
+               for p in profiles)  # fmt: skip
+    assert any(p["condition"] == "mcl_sprain_grade_1" and p["pain"]["running"] <= 3
+               for p in profiles)  # fmt: skip
     names = " ".join(p.get("name", "") for p in profiles)
     for accented in ("María José Núñez", "Zoë O'Brien", "François Müller"):
         assert accented in names

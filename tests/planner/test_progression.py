@@ -43,6 +43,9 @@ P, H, S, X = Decision.PROGRESS, Decision.HOLD, Decision.STEP_BACK, Decision.STOP
         (None, None, False, False, 0, [RedFlag.FEVER], "skipped", X),
         (None, None, False, False, 0, [], "skipped", H),  # a skipped session is repeated
         (None, None, False, False, 1, [], "skipped", H),
+        # "done" without the pain it caused is no news to progress on: repeat the step
+        (None, None, False, False, 0, [], "done", H),
+        (None, 0, False, False, 0, [], "done", H),
     ],
 )
 def test_decision_table(
@@ -171,3 +174,74 @@ def test_a_warning_sign_about_an_older_session_still_stops(make_profile, library
     # A stop reported earlier and then older news: the newest report is what counts.
     calm = replan(_profile, library, protocol, plan, list(reversed(history)), newer.date + DAY)
     assert calm.decision is not Decision.STOP
+
+
+def _checkin(session, during, morning=None):
+    return CheckIn(session_uid=session.uid, date=session.date, status="done",
+                   pain_during=during, pain_next_morning=morning)  # fmt: skip
+
+
+def test_a_sprain_uses_its_stricter_limit_at_check_in(make_profile, library, protocol):
+    """Reference §2: ≤ 2/10 for ligament sprains in the first weeks. A run/walk at 3/10 is
+    a repeat for a sprain and progress for pes anserine bursitis."""
+    decisions = {}
+    for condition in ("mcl_sprain_grade_1", "pes_anserine_bursitis"):
+        profile, plan = _plan(make_profile, library, protocol, condition=condition,
+                              factors=[], pain={"rest": 0, "running": 2, "daily": 0})  # fmt: skip
+        reported = _runs(plan)[0]
+        assert (reported.date - plan.start_date).days < 28 or condition != "mcl_sprain_grade_1"
+        result = replan(profile, library, protocol, plan, [_checkin(reported, 3, 0)],
+                        reported.date + DAY)  # fmt: skip
+        decisions[condition] = result.decision
+    assert decisions == {"mcl_sprain_grade_1": Decision.HOLD,
+                         "pes_anserine_bursitis": Decision.PROGRESS}  # fmt: skip
+
+
+def test_two_repeats_in_a_row_become_a_step_back(make_profile, library, protocol):
+    profile, plan = _plan(make_profile, library, protocol)
+    at_stage_3 = [s for s in _runs(plan) if s.run_walk.stage == 3]
+    first, second = at_stage_3[0], at_stage_3[1]
+    history = [_checkin(first, 4, 1), _checkin(second, 4, 1)]
+    result = replan(profile, library, protocol, plan, history, second.date + DAY)
+    assert result.decision is Decision.STEP_BACK
+    after = [s for s in _runs(result.plan) if s.date > second.date]
+    assert after[0].run_walk.stage == 2, "back one stage after the second repeat"
+    assert all(s.date != second.date + DAY for s in result.plan.sessions), "a day of rest"
+    once = replan(profile, library, protocol, plan, history[:1], first.date + DAY)
+    assert once.decision is Decision.HOLD
+
+
+def test_a_painful_continuous_run_cuts_the_next_week(make_profile, library, protocol):
+    profile, plan = _plan(make_profile, library, protocol, baseline_weekly_km=40,
+                          goal_weekly_km=40)  # fmt: skip
+    continuous = [s for s in _runs(plan) if s.run_walk.stage > 9]
+    reported = continuous[len(continuous) // 2]
+    week = (reported.date - plan.start_date).days // 7
+    before = plan.weekly_load[week + 1].run_minutes
+    result = replan(profile, library, protocol, plan, [_checkin(reported, 7, 1)],
+                    reported.date + DAY)  # fmt: skip
+    assert result.decision is Decision.STEP_BACK
+    new = result.plan.weekly_load
+    assert new[week + 1].run_minutes < before
+    assert new[week + 1].run_minutes <= plan.weekly_load[week].run_minutes
+    good = replan(profile, library, protocol, plan, [_checkin(reported, 1, 0)],
+                  reported.date + DAY)  # fmt: skip
+    assert good.plan.weekly_load[week + 1].run_minutes == before
+
+
+def test_an_irritable_knee_that_settles_gets_its_running_dated(make_profile, library, protocol):
+    profile, plan = _plan(make_profile, library, protocol, pain={"rest": 5, "running": 7,
+                                                                 "daily": 4})  # fmt: skip
+    assert plan.running.status == "awaiting_review" and not _runs(plan)
+    strength = [s for s in plan.sessions if s.kind is SessionKind.STRENGTH][-4:]
+    calm = [_checkin(s, 1, 2) for s in strength[-3:]]
+    today = strength[-1].date + DAY
+    result = replan(profile, library, protocol, plan, calm, today)
+    new = result.plan
+    assert new.running.status == "dated" and _runs(new)
+    assert min(s.date for s in _runs(new)) >= today
+    assert "irritable" not in {n.key for n in new.notices}
+    # Two calm reports, or a sore next morning, are not yet enough.
+    for history in (calm[1:], [*calm[:2], _checkin(strength[-1], 2, 4)]):
+        waiting = replan(profile, library, protocol, plan, history, today).plan
+        assert waiting.running.status == "awaiting_review" and not _runs(waiting)

@@ -127,7 +127,7 @@ def _stage_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -> d
     return out
 
 
-def week_target(s: Scheduler, previous: int) -> int:
+def week_target(s: Scheduler, previous: int, *, ahead: bool = True) -> int:
     """This week's running minutes from last week's.
 
     Up to the baseline each week adds at most ``rebuild_increase_max`` of the baseline
@@ -138,21 +138,28 @@ def week_target(s: Scheduler, previous: int) -> int:
     ctx = s.ctx
     cont = s.protocol.run_walk.continuous
     baseline, target = ctx.baseline_minutes, ctx.target_minutes
-    if previous >= target:
-        return previous  # a goal the run/walk stages already passed is held, not undercut
     step = math.floor(cont.rebuild_increase_max * baseline)
     beyond = math.floor(previous * (1 + cont.weekly_increase_max))
-    if previous < baseline:
+    if previous >= target:
+        wanted = previous  # a goal the run/walk stages already passed is held, not undercut
+    elif previous < baseline:
         wanted = max(min(previous + step, baseline), beyond)
         if not s.state.build_started:
             wanted = max(wanted, math.floor(ctx.resume_fraction() * baseline))
     else:
         wanted = beyond
+    if previous < target:
+        wanted = min(wanted, target)
     resume = s.resume
-    if resume is not None and resume.load_factor is not None and not s.state.load_factor_used:
+    if (
+        ahead
+        and resume is not None
+        and resume.load_factor is not None
+        and not s.state.load_factor_used
+    ):  # a painful or repeated run shapes the first week still to come
         wanted = min(wanted, math.floor(previous * resume.load_factor))
         s.state.load_factor_used = True
-    return max(1, min(wanted, target))
+    return max(1, wanted)
 
 
 def _build_up_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -> dict:
@@ -165,7 +172,8 @@ def _build_up_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -
     previous = next(
         (m for m in (s.week_run_minutes(w) for w in range(week - 1, -1, -1)) if m > 0), 0
     )
-    target = week_target(s, previous) if previous else rw.stages[-1].run_min * 3
+    ahead = bool(s.future(run_days))
+    target = week_target(s, previous, ahead=ahead) if previous else rw.stages[-1].run_min * 3
     s.state.build_started = True
     longest = s.longest_recent(days[0]) or rw.stages[-1].run_min
     cap = math.floor(longest * cont.longest_run_max)
