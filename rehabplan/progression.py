@@ -70,6 +70,7 @@ def decide(
     baseline: int = 0,
     strict: bool = False,
     holds_in_a_row: int = 0,
+    irritable: bool = False,
 ) -> Decision:
     """Apply the pain-monitoring rule to one check-in.
 
@@ -85,7 +86,10 @@ def decide(
     morning = checkin.pain_next_morning
     rise = 0 if morning is None else morning - baseline
     limit = pain.strict_progress_max_during if strict else pain.progress_max_during
-    if during > pain.hold_max_during or checkin.swelling or rise >= 2:
+    hold = pain.hold_max_during
+    if irritable:  # measured from the knee's usual resting pain (the plan's pain rule)
+        limit, hold = max(limit, baseline + 1), max(hold, baseline + 2)
+    if during > hold or checkin.swelling or rise >= 2:
         return Decision.STEP_BACK
     if during <= limit and rise <= 0:
         return Decision.PROGRESS
@@ -190,6 +194,7 @@ def replan(
                 baseline=profile.pain.rest,
                 strict=ctx.strict_pain(session.date),
                 holds_in_a_row=holds,
+                irritable=ctx.irritable,
             )
             if checkin is ordered[-1]:
                 latest = decision
@@ -225,6 +230,7 @@ def replan(
             baseline=profile.pain.rest,
             strict=ctx.strict_pain(ordered[-1].date),
             holds_in_a_row=holds,
+            irritable=ctx.irritable,
         )
     resume = Resume(
         today=today,

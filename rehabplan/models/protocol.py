@@ -174,8 +174,9 @@ class ConditionSpec(Strict):
     cautions: Annotated[TextList, Field(min_length=1)]
     restrictions: list[Restriction] = []
     emphasis: list[Region] = []
-    walk_weeks_before_running: Annotated[int, between(0, 8)] = 0
-    """Weeks of brisk walking before stage 1 (e.g. knee osteoarthritis)."""
+    walking_first: bool = False
+    """Brisk walks are the cardio of strengthening, built up before any running (knee
+    osteoarthritis)."""
     extra_review: bool = False
     """Add a clinician review half-way through strengthening (e.g. when the cause is unclear)."""
     criteria_instead: dict[Text, Text] = {}
@@ -183,8 +184,10 @@ class ConditionSpec(Strict):
     library rules out hopping, say), old text → new text."""
     first_run: DayWindow
     """Days from the start in which the first run/walk falls (CLINICAL-REFERENCE §7)."""
+    entry_stage: Annotated[int, between(1, 30)] = 1
+    """Run/walk stage the return to running starts at."""
     mild_entry_stage: Annotated[int, between(1, 30)] = 1
-    """Run/walk stage a mild presentation starts at (the rest start at stage 1)."""
+    """Run/walk stage a mild presentation starts at (later than ``entry_stage``)."""
     plan_weeks_max: Annotated[int, between(4, 52)] = 18
     plan_weeks_max_mild: Annotated[int, between(4, 52)] | None = None
     """Longest plan when the goal is not above the baseline (mild presentations)."""
@@ -257,6 +260,8 @@ class Populations(Strict):
     """Check-ins in a row with settled pain that open the return to running."""
     settled_max: Annotated[int, between(0, 10)]
     """Highest pain during and next morning that counts as settled."""
+    irritable_tiers: list[PainTierText] = []
+    """The pain rule of an irritable knee, from its usual resting pain (``{usual}``)."""
     no_hop_criteria_instead: dict[Text, Text] = {}
     """Criteria replaced where hopping is ruled out (arthritis, 65 and over)."""
 

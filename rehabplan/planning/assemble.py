@@ -167,10 +167,35 @@ def assemble(ctx: Context, schedule: Schedule, sessions: list[Session]) -> Plan:
         return_to_run_criteria=ctx.criteria(list(ctx.protocol.run_walk.entry_criteria)),
         advice=advice(ctx),
         strict_pain=_strict_pain(ctx),
-        notices=notices(ctx, handover=schedule.handover),
+        notices=notices(
+            ctx, handover=_handover(ctx, schedule, sessions), figures=_figures(ctx, schedule)
+        ),
         pain_rule=pain_rule(ctx),
         running=running(ctx, schedule, sessions),
     )
+
+
+def _handover(ctx: Context, schedule: Schedule, sessions: list[Session]) -> str | None:
+    """How the plan ends short of its target: still on the run/walk stages, or building."""
+    if not schedule.handover:
+        return None
+    stages = len(ctx.protocol.run_walk.stages)
+    continuous = any(s.run_walk and s.run_walk.stage > stages for s in sessions)
+    return "volume" if continuous else "stages"
+
+
+def _target_distance(ctx: Context) -> float:
+    """The weekly distance the plan builds to, as the profile gave it (patient's units)."""
+    p = ctx.profile
+    return p.baseline_weekly_km if ctx.training_goal else p.goal_weekly_km
+
+
+def _figures(ctx: Context, schedule: Schedule) -> dict[str, str]:
+    return {
+        "peak": f"{_distance(ctx, schedule.peak_minutes):g}",
+        "target": f"{_target_distance(ctx):g}",
+        "units": ctx.profile.units.value,
+    }
 
 
 def _distance(ctx: Context, minutes: float) -> float:
@@ -186,19 +211,23 @@ def running(ctx: Context, schedule: Schedule, sessions: list[Session]) -> Runnin
         "entry_stage": ctx.entry_stage,
         "baseline_weekly_distance": p.baseline_weekly_km,
         "goal_weekly_distance": p.goal_weekly_km,
-        "target_weekly_distance": _distance(ctx, ctx.target_minutes),
+        "target_weekly_distance": _target_distance(ctx),
         "peak_weekly_distance": _distance(ctx, schedule.peak_minutes),
     }
     if ctx.timeline.return_day is None:
         return Running(
             status="awaiting_review",
-            reason=ctx.protocol.notices["irritable"].text if "irritable" in ctx.protocol.notices
-            else "Running is set at a review.",
+            reason=" ".join(ctx.protocol.notices["irritable"].text.split())
+            if "irritable" in ctx.protocol.notices else "Running is set at a review.",
             **common,
         )  # fmt: skip
     handover = None
-    if schedule.handover and "handover" in ctx.protocol.notices:
-        handover = ctx.protocol.notices["handover"].text
+    kind = _handover(ctx, schedule, sessions)
+    if kind:
+        key = "handover_stages" if kind == "stages" else "handover"
+        spec = ctx.protocol.notices.get(key) or ctx.protocol.notices.get("handover")
+        if spec:
+            handover = " ".join(spec.text.format(**_figures(ctx, schedule)).split())
     return Running(
         status="dated",
         first_run=first,

@@ -26,10 +26,8 @@ class Timeline:
     acute_days: int
     """The acute phase is days 0 .. acute_days - 1 (whole weeks)."""
     return_day: int | None
-    """First day of the return-to-running phase (walking weeks included); None when running
-    waits for a review (an irritable knee)."""
-    first_run_day: int | None
-    """Target day of the first run/walk session."""
+    """First day of the return-to-running phase, the day of its first run/walk; None when
+    running waits for a review (an irritable knee)."""
     strengthening_weeks: int
     """Length of strengthening as whole weeks, for planning its doses and the last review."""
 
@@ -105,6 +103,12 @@ class Context:
         return rules
 
     @cached_property
+    def hops_allowed(self) -> bool:
+        """Hopping is trained unless ruled out (arthritis, 65 and over) or the knee is too
+        irritable for it before its review."""
+        return not self.older and not self.irritable
+
+    @cached_property
     def conservative(self) -> bool:
         """Careful end of the ranges: older runner, high running pain, risky condition/factor."""
         rules = self.protocol.conservative_when
@@ -156,20 +160,18 @@ class Context:
         acute_days = 7 * self.pick(self.condition.acute_weeks)
         strengthening = self.pick(self.condition.strengthening_weeks)
         if self.irritable:
-            return Timeline(acute_days, None, None, strengthening)
+            return Timeline(acute_days, None, strengthening)
         window = self.condition.first_run
         latest = window.latest
         if self.mild and window.mild_latest is not None:
             latest = window.mild_latest
-        walk_days = 7 * self.condition.walk_weeks_before_running
-        planned = acute_days + 7 * strengthening + walk_days
+        planned = acute_days + 7 * strengthening
         if self.mild and window.mild_target is not None:
             planned = min(planned, window.mild_target)
-        earliest = max(window.earliest, acute_days + walk_days + 1, self.not_before + walk_days)
+        earliest = max(window.earliest, acute_days + 1, self.not_before)
         target = min(max(planned, earliest), max(latest, earliest))
         first_run = self._training_day_near(target, earliest, max(latest, earliest))
-        return_day = first_run - walk_days
-        return Timeline(acute_days, return_day, first_run, math.ceil((return_day - acute_days) / 7))
+        return Timeline(acute_days, first_run, math.ceil((first_run - acute_days) / 7))
 
     def _training_day_near(self, target: int, earliest: int, latest: int) -> int:
         """The first training day from ``target`` inside the window, else the last one before
@@ -204,11 +206,21 @@ class Context:
 
     # -- what ----------------------------------------------------------------------------
 
+    @cached_property
+    def hop_test(self) -> bool:
+        """A hop test only where hopping is trained first: two weeks of strengthening with at
+        least two strength days a week (CLINICAL-REFERENCE §7)."""
+        line = self.timeline
+        days = (line.return_day or line.acute_days + 7 * line.strengthening_weeks) - (
+            line.acute_days
+        )
+        return self.hops_allowed and days >= 14 and len(self.training_weekdays) >= 2
+
     def criteria(self, items: list[str]) -> list[str]:
         """``items`` with this runner's replacements applied: the condition's, and a hop test
-        swapped for a low-impact one where hopping is ruled out."""
+        swapped for a low-impact one where hopping is ruled out or not trained first."""
         instead = dict(self.condition.criteria_instead)
-        if self.older:
+        if not self.hop_test:
             instead = {**self.protocol.populations.no_hop_criteria_instead, **instead}
         return list(dict.fromkeys(instead.get(item, item) for item in items))
 
@@ -284,14 +296,14 @@ class Context:
         if self.mild and cond.plan_weeks_max_mild is not None:
             weeks = cond.plan_weeks_max_mild
         if self.target_minutes > self.baseline_minutes:
-            weeks += 8
+            weeks += 4
         return weeks
 
     def resume_fraction(self) -> float:
         """Share of the baseline running resumes at, from the weeks without running."""
         cont = self.protocol.run_walk.continuous
         line = self.timeline
-        away = self.profile.weeks_without_running + (line.first_run_day or 0) / 7
+        away = self.profile.weeks_without_running + (line.return_day or 0) / 7
         for row in cont.resume:
             if away < row.weeks_without_running_below:
                 return row.fraction
@@ -299,4 +311,5 @@ class Context:
 
     @cached_property
     def entry_stage(self) -> int:
-        return self.condition.mild_entry_stage if self.mild else 1
+        cond = self.condition
+        return max(cond.mild_entry_stage, cond.entry_stage) if self.mild else cond.entry_stage

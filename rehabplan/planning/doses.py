@@ -25,6 +25,9 @@ MAX_HOLD = {ExerciseType.ISOMETRIC: 45, ExerciseType.BALANCE: 60}
 MAX_ISOMETRIC_SETS = 5
 MAX_REPS = 15
 ISOMETRIC_WEEKS_PER_VARIANT = 4
+OLDER_TOP_STEP = 1
+"""Older runners and arthritic knees stop at the second load step; effort, not kilos."""
+TEMPO_NOTE = "Make it harder by going slower: 4 seconds down and a 2-second pause at the bottom."
 LOADED_TYPES = frozenset({ExerciseType.ISOTONIC, ExerciseType.ECCENTRIC})
 
 
@@ -108,15 +111,24 @@ def _loaded(ctx: Context, steps: list[Exercise], phase: Phase, level: int) -> Pr
         # until the harder variant (or the clinician) takes over.
         reps = min(MAX_REPS, (dose.reps or reps_cycle[0]) + 2 * min(remaining, 2))
         return Prescription(
-            ex, dose.model_copy(update={"reps": reps, "load": dose.load}), effort=loading.effort
+            ex,
+            dose.model_copy(update={"reps": reps, "load": dose.load}),
+            effort=loading.effort,
+            note=TEMPO_NOTE if remaining > 2 else None,
         )
-    step = min(remaining // len(reps_cycle), len(ladder) - 1)
+    top = len(ladder) - 1 if not ctx.older else min(len(ladder) - 1, OLDER_TOP_STEP)
+    step = min(remaining // len(reps_cycle), top)
     reps = reps_cycle[remaining % len(reps_cycle)]
-    if remaining >= len(reps_cycle) * len(ladder):
-        reps = reps_cycle[-1]  # top of the ladder with no harder variant: hold
+    tempo = None
+    if remaining >= len(reps_cycle) * (top + 1):
+        # Top of the ladder and no harder variant: slower, with a pause, instead of heavier.
+        reps = reps_cycle[-1]
+        tempo = TEMPO_NOTE
     load = ladder[step]
     how = ex.loading[kit].strip().rstrip(".")
     note = None if kit is LoadKit.BAND and "stronger band" in how else f"Load: {how}."
+    if tempo:
+        note = f"{note} {tempo}" if note else tempo
     return Prescription(
         ex,
         dose.model_copy(update={"reps": reps, "load": load}),
@@ -144,6 +156,10 @@ def _isometric(ctx: Context, steps: list[Exercise], phase: Phase, level: int) ->
 
 BALANCE_WEEKS_PER_STEP_OLDER = 2
 BALANCE_SUPPORT_NOTE = "Keep a hand on a kitchen counter or a sturdy chair until you feel steady."
+BALANCE_MOVE_ON_NOTE = (
+    "Move on to the next, harder balance exercise only once this one feels easy; if it does "
+    "not yet, stay with this one and tell your clinician."
+)
 
 
 def _balance(ctx: Context, steps: list[Exercise], phase: Phase, level: int) -> Prescription:
@@ -153,5 +169,8 @@ def _balance(ctx: Context, steps: list[Exercise], phase: Phase, level: int) -> P
     position = min(level // weeks_per_step, len(steps) - 1)
     ex = steps[position]
     dose = ex.dose[phase]
-    note = BALANCE_SUPPORT_NOTE if ctx.older and position == 0 else None
+    note = BALANCE_MOVE_ON_NOTE
+    if ctx.older and position == 0:
+        dose = dose.model_copy(update={"load": "fingertips on a counter or chair back"})
+        note = f"{BALANCE_SUPPORT_NOTE} {BALANCE_MOVE_ON_NOTE}"
     return Prescription(ex, dose, note=note)

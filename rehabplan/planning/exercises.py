@@ -45,7 +45,11 @@ ACUTE_ACTIVATION: tuple[Region, ...] = (
     Region.HIP_EXTERNAL_ROTATORS,
     Region.CALVES,
 )
-AFTER_RUN: tuple[Region, ...] = (Region.QUADRICEPS, Region.HIP_ABDUCTORS, Region.CALVES)
+AFTER_RUN: tuple[tuple[Region, ...], ...] = (
+    (Region.QUADRICEPS, Region.HAMSTRINGS, Region.HIP_ABDUCTORS),
+    (Region.HIP_EXTERNAL_ROTATORS, Region.CALVES, Region.CORE),
+)
+"""The two halves of the strength session that alternate after easy runs."""
 STRETCH_REGIONS: tuple[tuple[Region, ...], ...] = (
     (Region.CALVES, Region.SOLEUS),
     (Region.HAMSTRINGS,),
@@ -96,7 +100,15 @@ def _rank(ctx: Context, ex: Exercise, slot: Slot, phase: Phase) -> tuple:
     early_only = phase is not Phase.ACUTE and Phase.RETURN_TO_RUN not in ex.phases
     if phase is Phase.ACUTE:  # gentle activation: the movement matters more than the muscle
         return (type_rank, region_rank > 0, _depth(ctx, ex), region_rank, ex.id)
-    return (region_rank > 0, type_rank, unloadable, early_only, _depth(ctx, ex), region_rank, ex.id)
+    # Older runners and arthritic knees start the thigh work on both legs (sit-to-stand,
+    # step-ups) rather than a split squat.
+    one_leg = (
+        ctx.older
+        and slot.regions[0] is Region.QUADRICEPS
+        and (ex.laterality is Laterality.UNILATERAL)
+    )
+    return (region_rank > 0, one_leg, type_rank, unloadable, early_only, _depth(ctx, ex),
+            region_rank, ex.id)  # fmt: skip
 
 
 def _pick(ctx: Context, slot: Slot, phase: Phase, taken: set[str]) -> Exercise | None:
@@ -113,6 +125,9 @@ def _pick(ctx: Context, slot: Slot, phase: Phase, taken: set[str]) -> Exercise |
 
 
 def _slots(ctx: Context, phase: Phase, kind: str) -> list[Slot]:
+    """The slots of a session type; ``strength_hops`` leaves out the extra exercise so a
+    session with hopping stays at seven or eight exercises."""
+
     def slot(name: str, region: Region, types=STRENGTH_TYPES) -> Slot:
         return Slot(name, (region, *NEIGHBOURS.get(region, ())), types)
 
@@ -123,8 +138,8 @@ def _slots(ctx: Context, phase: Phase, kind: str) -> list[Slot]:
             slot("quadriceps", Region.QUADRICEPS, iso),
             *(slot(r.value, r, activation) for r in ACUTE_ACTIVATION),
         ]
-    if kind == "after_run":
-        return [slot(r.value, r) for r in AFTER_RUN]
+    if kind.startswith("after_run"):
+        return [slot(r.value, r) for r in AFTER_RUN[int(kind[-1])]]
     slots = [slot(r.value, r) for r in COVERAGE]
     # The condition's own emphasis outside the coverage first (adductors for pes anserine
     # bursitis), else the factors' (the foot for overpronation).
@@ -146,10 +161,13 @@ def chains(ctx: Context, phase: Phase, kind: str) -> list[list[Exercise]]:
             first = _pick(ctx, slot, phase, taken)
             if first is None:
                 continue
-            steps = [
-                e for e in doses.chain(ctx, first, lambda e: allowed(ctx, e, phase))
-                if e.id not in taken
-            ]  # fmt: skip
+
+            def fits(e: Exercise, slot: Slot = slot) -> bool:
+                # a harder variant still trains the slot's muscles (a single-leg deadlift
+                # does not turn into a hip-rotation drill and lose the hamstrings)
+                return allowed(ctx, e, phase) and slot.regions[0] in e.regions
+
+            steps = [e for e in doses.chain(ctx, first, fits) if e.id not in taken]
             taken.update(e.id for e in steps)
             out.append(steps)
         ctx._memo[key] = out
@@ -195,12 +213,12 @@ def strength_block(
     """The strength exercises of one session type after ``level`` weekly progressions.
 
     ``kind``: ``programme`` (the acute home programme's holds and gentle activation),
-    ``strength`` (a strengthening or maintenance session), ``after_run`` (the short block
-    that follows an easy run when no other day is free: two sets of three exercises).
+    ``strength`` (a strengthening or maintenance session), ``after_run_0`` / ``after_run_1``
+    (the short block that follows an easy run where no other day is free: two sets of three
+    exercises, the two halves of the session in turn).
     """
-    # Maintenance keeps strength with two sets; the short block after a run has three
-    # exercises of two sets.
-    sets = 2 if kind == "after_run" or phase is Phase.RETURN_TO_RUN else None
+    # Maintenance keeps strength with two sets.
+    sets = 2 if phase is Phase.RETURN_TO_RUN else None
     return [
         planned(ctx, doses.prescribe(ctx, steps, phase, level), part=part, sets=sets)
         for steps in chains(ctx, phase, kind)

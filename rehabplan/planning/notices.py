@@ -11,7 +11,22 @@ from rehabplan.planning.context import Context
 from rehabplan.vocab import Condition
 
 
-def notices(ctx: Context, *, handover: bool) -> list[Notice]:
+def pain_limits(ctx: Context) -> tuple[int, int]:
+    """Highest pain during for green and for amber: the protocol's, or for an irritable knee
+    one and two points above its usual resting pain (it hurts before it moves)."""
+    pain = ctx.protocol.pain
+    progress, hold = pain.progress_max_during, pain.hold_max_during
+    if ctx.irritable:
+        usual = ctx.profile.pain.rest
+        progress, hold = max(progress, usual + 1), max(hold, usual + 2)
+    return progress, hold
+
+
+def notices(
+    ctx: Context, *, handover: str | None = None, figures: dict | None = None
+) -> list[Notice]:
+    """The notices that apply; ``handover`` is ``volume`` or ``stages`` when the plan ends
+    before its target, ``figures`` fills in the numbers it states (peak, target, units)."""
     keys: list[str] = []
     if ctx.irritable:
         keys.append("irritable")
@@ -27,11 +42,21 @@ def notices(ctx: Context, *, handover: bool) -> list[Notice]:
         keys.append("one_training_day")
     if ctx.training_goal and not ctx.irritable:
         keys.append("training_goal")
-    if handover:
+    if handover == "stages" and "handover_stages" in ctx.protocol.notices:
+        keys.append("handover_stages")
+    elif handover:
         keys.append("handover")
     texts = ctx.protocol.notices
+    values = figures or {}
     return [
-        Notice(key=k, level=texts[k].level, title=texts[k].title, text=texts[k].text)
+        Notice(
+            key=k,
+            level=texts[k].level,
+            title=texts[k].title,
+            text=" ".join(texts[k].text.format(**values).split())
+            if values
+            else " ".join(texts[k].text.split()),
+        )
         for k in keys
         if k in texts
     ]
@@ -39,11 +64,16 @@ def notices(ctx: Context, *, handover: bool) -> list[Notice]:
 
 def pain_rule(ctx: Context) -> PainRule:
     pain = ctx.protocol.pain
+    progress, hold = pain_limits(ctx)
     values = {
-        "progress": pain.progress_max_during,
-        "amber_from": pain.progress_max_during + 1,
-        "hold": pain.hold_max_during,
+        "progress": progress,
+        "amber_from": progress + 1,
+        "hold": hold,
+        "usual": ctx.profile.pain.rest,
     }
+    texts = pain.tiers
+    if ctx.irritable and ctx.protocol.populations.irritable_tiers:
+        texts = ctx.protocol.populations.irritable_tiers
     tiers = [
         PainTier(
             colour=t.colour,
@@ -51,7 +81,7 @@ def pain_rule(ctx: Context) -> PainRule:
             when=t.when.format(**values),
             action=t.action.format(**values),
         )
-        for t in pain.tiers
+        for t in texts
     ]
     stricter = None
     if ctx.profile.condition in pain.strict_conditions and pain.strict_weeks and pain.stricter:
@@ -59,8 +89,8 @@ def pain_rule(ctx: Context) -> PainRule:
             strict=pain.strict_progress_max_during, weeks=pain.strict_weeks
         )
     return PainRule(
-        progress_max_during=pain.progress_max_during,
-        hold_max_during=pain.hold_max_during,
+        progress_max_during=progress,
+        hold_max_during=hold,
         tiers=tiers,
         stricter=stricter,
     )

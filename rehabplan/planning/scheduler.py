@@ -38,6 +38,11 @@ from rehabplan.planning.context import Context
 from rehabplan.vocab import Phase, SessionKind
 
 DAY = dt.timedelta(days=1)
+REVIEW_MEASURES = (
+    "An appointment with your clinician: book it for this day or close to it. Bring your "
+    "check-ins; your clinician records your pain scores, the activities you find hard "
+    "(rated 0 to 10) and how well the knee works for running (0 to 100 %)."
+)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,8 @@ class _State:
     load_factor_used: bool = False
     reached_target: bool = False
     handover: bool = False
+    after_run_half: int = 0
+    """Which half of the strength session the next short block after a run holds."""
 
 
 @dataclass
@@ -205,18 +212,25 @@ class Scheduler:
 
     # -- reviews -------------------------------------------------------------------------
 
-    def _review_day(self, first: int, last: int) -> dt.date | None:
-        """The last training day of a phase's last week; where that week has only one
-        training day, the phase's last day instead, so the review never takes the only
-        session of the week (reviews are appointments, not training)."""
+    def _review_day(self, first: int, last: int, *, may_follow: bool = True) -> dt.date | None:
+        """The review day of a phase whose last week is ``first`` .. ``last``: its last
+        training day when the week has three or more; otherwise a day without training
+        after the week's training (the day after the phase if need be), so the review never
+        takes one of a thin week's few sessions (reviews are appointments, not training)."""
         if last < first:
             return None
         days = [self.ctx.day(o) for o in range(first, last + 1)]
         training = [d for d in days if self.ctx.is_training_day(d)]
-        if len(training) >= 2:
+        if len(training) >= 3:
             return training[-1]
+        # Two training days or fewer: keep them for training and see the clinician on
+        # another day, after the week's training where there is one.
+        after = [d for d in days if d not in training and (not training or d > training[-1])]
+        following = self.ctx.day(last + 1)
+        if not after and may_follow and not self.ctx.is_training_day(following):
+            after = [following]
         rest = [d for d in days if d not in training]
-        return (rest or days)[-1]
+        return (after or rest or days)[-1]
 
     def _review_days(self) -> dict[dt.date, tuple[Phase, str]]:
         line = self.ctx.timeline
@@ -229,10 +243,14 @@ class Scheduler:
             if line.return_day is not None
             else line.acute_days + 7 * line.strengthening_weeks
         )
-        end_strength = self._review_day(max(line.acute_days, strength_end - 7), strength_end - 1)
+        end_strength = self._review_day(
+            max(line.acute_days, strength_end - 7),
+            strength_end - 1,
+            may_follow=line.return_day is not None,  # the plan ends with it otherwise
+        )
         if end_strength and end_strength not in out:
             out[end_strength] = (Phase.STRENGTHENING, "end")
-        if self.ctx.extra_review and line.strengthening_weeks >= 3:
+        if (self.ctx.extra_review or self.ctx.irritable) and line.strengthening_weeks >= 3:
             mid = line.acute_days + 7 * math.ceil(line.strengthening_weeks / 2)
             day = self._review_day(mid - 7, mid - 1)
             if day and day not in out and (end_strength is None or day < end_strength):
@@ -244,19 +262,22 @@ class Scheduler:
         ctx = self.ctx
         if which == "mid":
             title = "Mid-phase review with your clinician"
-            notes = ["Half-way check of how the knee responds to the load so far.", *spec.goals]
+            notes = ["Half-way check of how the knee responds to the load so far.", *spec.goals,
+                     REVIEW_MEASURES]  # fmt: skip
         elif phase is Phase.STRENGTHENING and ctx.irritable:
             title = "Review: is the knee ready to start running?"
             notes = [
                 "Your clinician checks how the knee has settled and decides when and how you "
                 "start running. These are the usual signs of readiness:",
                 *ctx.criteria(list(self.protocol.run_walk.entry_criteria)),
+                REVIEW_MEASURES,
             ]
         else:
             title = f"Review: end of “{spec.title}”"
             notes = ["Check with your clinician whether you meet these:",
-                     *ctx.criteria(list(spec.exit_criteria))]  # fmt: skip
-        return build.review(ctx, day, phase, title, notes, self.level(phase, day))
+                     *ctx.criteria(list(spec.exit_criteria)), REVIEW_MEASURES]  # fmt: skip
+        on = ctx.phase_on(day)  # the day after a phase belongs to the next one
+        return build.review(ctx, day, on, title, notes, self.level(on, day))
 
     # -- main loop -----------------------------------------------------------------------
 
@@ -282,8 +303,10 @@ class Scheduler:
             return False
         final = [s for s in self.in_week(week) if s.kind is SessionKind.REVIEW
                  and s.phase is Phase.RETURN_TO_RUN and s.date < self.today]  # fmt: skip
-        if final:
-            return True  # the plan being continued already ended with its final review
+        if final:  # the plan being continued already ended with its final review
+            reached = self.state.goal_weeks >= self.protocol.run_walk.continuous.hold_weeks
+            self.state.reached_target, self.state.handover = reached, not reached
+            return True
         if self.state.goal_weeks >= self.protocol.run_walk.continuous.hold_weeks:
             self.state.reached_target = True
             return True
@@ -293,25 +316,24 @@ class Scheduler:
         return False
 
     def _final_review(self, week: int) -> None:
-        """The closing review: on a day without a run, so the last week keeps its volume."""
+        """The closing review: after the week's last run, so it concludes the plan and the
+        last week keeps its volume (a training day if one is free, else any day)."""
         days = self.future(self.week_days(week))
         if not days:
             return
         taken = {s.date: s for s in self.in_week(week)}
-        candidates = [d for d in days if d in taken and not is_run(taken[d])
-                      and self.ctx.is_training_day(d)]  # fmt: skip
-        candidates = candidates or [d for d in days if d not in taken or not is_run(taken[d])]
-        day = candidates[-1] if candidates else days[-1]
+        last_run = max((d for d, x in taken.items() if is_run(x)), default=None)
+        after = [d for d in days if last_run is None or d > last_run]
+        training = [d for d in after if self.ctx.is_training_day(d)
+                    and not (d in taken and is_strength(taken[d]))]  # fmt: skip
+        day = (training or after or [d for d in days if not is_run(taken.get(d))] or days)[-1]
         self.sessions = [s for s in self.sessions if s.date != day]
         spec = self.protocol.phases[Phase.RETURN_TO_RUN]
         notes = ["Check with your clinician whether you meet these:",
-                 *self.ctx.criteria(list(spec.exit_criteria))]  # fmt: skip
-        if self.state.handover:
-            notes.append(self.protocol.notices["handover"].text
-                         if "handover" in self.protocol.notices else "")  # fmt: skip
+                 *self.ctx.criteria(list(spec.exit_criteria)), REVIEW_MEASURES]  # fmt: skip
         title = f"Review: end of “{spec.title}”"
-        self.add(build.review(self.ctx, day, Phase.RETURN_TO_RUN, title,
-                              [n for n in notes if n], 0))  # fmt: skip
+        self.add(build.review(self.ctx, day, Phase.RETURN_TO_RUN, title, notes,
+                              self.level(Phase.RETURN_TO_RUN, day)))  # fmt: skip
 
     def run(self) -> Schedule:
         from rehabplan.planning.phases import acute, return_to_run, strengthening

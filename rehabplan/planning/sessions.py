@@ -57,8 +57,16 @@ def pain_note(ctx: Context) -> str:
     return ctx.protocol.pain.session_note or "Follow the pain traffic light."
 
 
-def warm_up_note(ctx: Context, phase: Phase) -> str:
+def warm_up_minutes(ctx: Context, phase: Phase) -> int:
+    """Where walking comes first (knee arthritis), the warm-up is a 10-minute brisk walk."""
     minutes = ctx.protocol.session_minutes.warm_up
+    return 2 * minutes if ctx.condition.walking_first and phase is not Phase.ACUTE else minutes
+
+
+def warm_up_note(ctx: Context, phase: Phase) -> str:
+    minutes = warm_up_minutes(ctx, phase)
+    if ctx.condition.walking_first and phase is not Phase.ACUTE:
+        return f"Warm up with a {minutes}-minute brisk walk, outdoors if you can."
     if phase is Phase.ACUTE:
         return (
             f"Warm up for {minutes} minutes with easy movement: walk around the house or "
@@ -99,12 +107,19 @@ def programme(ctx: Context, day: dt.date, level: int) -> Session:
 def strength(
     ctx: Context, day: dt.date, phase: Phase, level: int, *, week: int, hop_stage: int = 0
 ) -> Session:
-    items = picks.strength_block(ctx, phase, level)
-    items += picks.hops(ctx, phase, hop_stage, sets=2 if phase is Phase.RETURN_TO_RUN else None)
+    hops = picks.hops(ctx, phase, hop_stage) if hop_stage else []
+    items = picks.strength_block(ctx, phase, level, "strength_hops" if hops else "strength")
+    walk_first = picks.walking(ctx, phase) if ctx.condition.walking_first else None
+    items += hops
     items += picks.cool_down_stretches(ctx, phase)
-    warm = ctx.protocol.session_minutes.warm_up
-    items = _fit(ctx, items, ctx.protocol.session_minutes.strength.max, warm)
-    label = STRENGTH_LABEL[phase]
+    warm = warm_up_minutes(ctx, phase)
+    limits = ctx.protocol.session_minutes
+    cap = limits.strength.max if phase is Phase.STRENGTHENING else limits.strength.typical[1]
+    items = _fit(ctx, items, cap, warm)
+    if walk_first is not None:  # the warm-up is a brisk walk: it is part of the programme
+        walk_item = picks.with_duration(picks.fixed(ctx, walk_first, phase, part="warm_up"), warm)
+        items, warm = [walk_item, *items], 0
+    label = STRENGTH_LABEL[phase] + (" with hops" if hops else "")
     if phase is Phase.STRENGTHENING:
         title = f"{label}: strength training, week {week + 1}"
     else:
@@ -179,17 +194,15 @@ def review(
     )  # fmt: skip
 
 
-def walk(ctx: Context, day: dt.date, minutes: int) -> Session | None:
-    ex = picks.walking(ctx, Phase.RETURN_TO_RUN)
+def walk(ctx: Context, day: dt.date, phase: Phase, minutes: int) -> Session | None:
+    ex = picks.walking(ctx, phase)
     if ex is None:
         return None
-    phase = Phase.RETURN_TO_RUN
     main = picks.with_duration(picks.fixed(ctx, ex, phase), minutes)
     items = [main, *picks.cool_down_stretches(ctx, phase)]
     label = "Brisk walk"
     return session(
-        ctx, day, phase, SessionKind.CROSS_TRAINING,
-        f"Brisk walk {minutes} min (walking comes before running)",
+        ctx, day, phase, SessionKind.CROSS_TRAINING, f"Brisk walk {minutes} min",
         session_minutes(items, ctx.library), label=label, exercises=items,
         notes=["Walk briskly on level ground, fast enough to feel warm.", pain_note(ctx)],
     )  # fmt: skip
@@ -230,9 +243,41 @@ def run(
     )  # fmt: skip
 
 
-def with_short_strength(ctx: Context, s: Session, level: int) -> Session:
-    """An easy run followed by ≤ 20 minutes of strength, where no other day is free."""
-    block = picks.strength_block(ctx, Phase.RETURN_TO_RUN, level, "after_run", part="strength")
+def with_hop_drills(ctx: Context, s: Session) -> Session:
+    """Hopping drills before a run, after the warm-up (≤ 15 minutes, CLINICAL-REFERENCE §7)."""
+    drills = picks.hops(ctx, Phase.RETURN_TO_RUN, 2, sets=2)
+    if not drills:
+        return s
+    rw = s.run_walk
+    block = (rw.run_min + rw.walk_min) * rw.repeats if rw else 0
+    limit = block + ctx.protocol.session_minutes.run_extra_max
+    items = [*drills, *s.exercises]
+    duration = session_minutes(items, ctx.library, extra_min=_warm_cool(ctx) + block)
+    while duration > limit and any(i.part == "cool_down" for i in items):
+        items.remove(next(i for i in reversed(items) if i.part == "cool_down"))
+        duration = session_minutes(items, ctx.library, extra_min=_warm_cool(ctx) + block)
+    if duration > limit:
+        return s
+    return s.model_copy(
+        update={
+            "title": f"{s.title}, with hopping drills first",
+            "label": f"{s.label} + hops",
+            "exercises": items,
+            "duration_min": duration,
+        }
+    )
+
+
+def _warm_cool(ctx: Context) -> int:
+    return ctx.protocol.run_walk.warm_up_min + ctx.protocol.run_walk.cool_down_min
+
+
+def with_short_strength(ctx: Context, s: Session, level: int, half: int = 0) -> Session:
+    """An easy run followed by ≤ 20 minutes of strength, where no other day is free; the
+    two halves of the strength session take turns, so every region is trained."""
+    block = picks.strength_block(
+        ctx, Phase.RETURN_TO_RUN, level, f"after_run_{half}", part="strength"
+    )
     cap = ctx.protocol.session_minutes.strength_after_run_max
     while block and session_minutes(block, ctx.library) > cap:
         block.pop()
@@ -247,8 +292,8 @@ def with_short_strength(ctx: Context, s: Session, level: int) -> Session:
         duration = session_minutes(items, ctx.library, extra_min=warm_cool + run_block)
     return s.model_copy(
         update={
-            "title": f"{s.title} + {AFTER_RUN_LABEL}",
-            "label": f"{s.label} + {AFTER_RUN_LABEL}",
+            "title": f"{s.title} + {AFTER_RUN_LABEL} ({half + 1} of 2)",
+            "label": f"{s.label} + {AFTER_RUN_LABEL} {half + 1}",
             "exercises": items,
             "duration_min": duration,
         }

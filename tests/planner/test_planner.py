@@ -7,6 +7,7 @@ the reference states them; the protocol data is only read where a test says so.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -72,12 +73,13 @@ def test_a_mild_sprain_enters_the_run_walk_table_later_and_is_done_in_ten_weeks(
 ):
     _profile, plan = _plan(make_profile, library, protocol, condition="mcl_sprain_grade_1",
                           factors=[], pain={"rest": 0, "running": 2, "daily": 0},
-                          baseline_weekly_km=25, goal_weekly_km=25)  # fmt: skip
+                          baseline_weekly_km=20, goal_weekly_km=20)  # fmt: skip
     first = _first_run(plan)
     assert 3 <= first.run_walk.stage <= 5  # §7: mild cases enter at stage 3-5
+    assert _day(plan, first) <= 14
     weeks = (plan.end_date - plan.start_date).days // 7 + 1
     assert weeks <= 10, weeks
-    assert plan.running.reached_target and plan.running.peak_weekly_distance >= 24.5
+    assert plan.running.reached_target and plan.running.peak_weekly_distance >= 19.5
 
 
 def test_acute_phase_is_relative_rest_with_home_care_outside_sessions(
@@ -217,11 +219,11 @@ def test_knee_osteoarthritis_at_72_walks_balances_with_support_and_never_hops(
                     goal_weekly_km=15)  # fmt: skip
     used = [library.get(e.exercise_id) for s in plan.sessions for e in s.exercises]
     assert not [ex.id for ex in used if ex.type is ExerciseType.PLYOMETRIC]
-    rtr = next(p for p in plan.phases if p.key is Phase.RETURN_TO_RUN)
     first = _first_run(plan)
-    walks = [s for s in plan.sessions if rtr.start <= s.date < first.date
-             and any(e.exercise_id == "brisk_walking" for e in s.exercises)]  # fmt: skip
-    assert walks
+    walks = [e.duration_min for s in plan.sessions if s.date < first.date
+             for e in s.exercises if e.exercise_id == "brisk_walking"]  # fmt: skip
+    assert len(walks) >= 6 and max(walks) >= 30, "walking built up before any running"
+    assert _day(plan, first) >= 42
     balance = [(s.date, e) for s in plan.sessions for e in s.exercises
                if library.get(e.exercise_id).type is ExerciseType.BALANCE]  # fmt: skip
     assert "counter" in (balance[0][1].notes or ""), "a hand on support first"
@@ -263,18 +265,31 @@ def test_a_young_runner_gets_a_guardian_line(make_profile, library, protocol):
 
 
 def test_running_rebuilds_from_the_runners_own_volume(make_profile, library, protocol):
-    """§7: after 30 minutes continuous, resume at a share of the baseline and build to it;
-    the plan ends once it has been held two weeks, within 18 weeks."""
-    _profile, plan = _plan(make_profile, library, protocol, baseline_weekly_km=45,
-                          goal_weekly_km=45, condition="nonspecific_medial_knee_pain",
-                          availability={"days": ["mon", "tue", "thu", "fri", "sun"],
-                                        "time": "19:00"})  # fmt: skip
-    weeks = (plan.end_date - plan.start_date).days // 7 + 1
-    assert weeks <= 18
+    """§7: after 30 minutes continuous, resume at a share of the baseline and build by
+    10-15 % a week towards it, never two runs on consecutive days; a 25 km runner is back
+    at 25 km and holds it two weeks inside 18 weeks; a 45 km runner is handed over at the
+    last review with the figures, not left at a plan that quietly stops short."""
+    _, plan = _plan(make_profile, library, protocol, baseline_weekly_km=25, goal_weekly_km=25,
+                    condition="nonspecific_medial_knee_pain", pain={"rest": 1, "running": 4,
+                                                                     "daily": 1})  # fmt: skip
     loads = [w.run_distance for w in plan.weekly_load]
-    assert loads[-1] >= 44.5 and loads[-2] >= 44.5, loads
-    assert plan.running.reached_target and plan.running.peak_weekly_distance >= 44.5
-    assert 0.25 <= plan.running.resume_fraction <= 0.5
+    assert (plan.end_date - plan.start_date).days // 7 + 1 <= 18
+    assert loads[-1] >= 24.5 and loads[-2] >= 24.5, loads
+    assert plan.running.reached_target
+    runs = sorted(s.date for s in plan.sessions if s.run_walk)
+    assert all((b - a).days >= 2 for a, b in itertools.pairwise(runs))
+    _, big = _plan(make_profile, library, protocol, baseline_weekly_km=45, goal_weekly_km=45,
+                   condition="nonspecific_medial_knee_pain")  # fmt: skip
+    assert (big.end_date - big.start_date).days // 7 + 1 <= 18
+    if not big.running.reached_target:
+        peak = big.running.peak_weekly_distance
+        handover = next(n for n in big.notices if n.key == "handover")
+        assert f"about {peak:g} km a week" in handover.text and "45 km" in handover.text
+    continuous = [w.run_minutes for w in big.weekly_load
+                  if w.week_start > max(s.date for s in big.sessions
+                                        if s.run_walk and s.run_walk.stage <= 9)]  # fmt: skip
+    for a, b in itertools.pairwise(continuous):
+        assert b <= a * 1.15 + 1, continuous
 
 
 def test_a_training_goal_is_planned_to_the_baseline_and_handed_over(
@@ -302,7 +317,8 @@ def test_dst_change_keeps_the_local_session_time(make_profile, library, protocol
     _, plan = _plan(make_profile, library, protocol, timezone="Europe/Berlin",
                     start_date="2026-03-16",
                     availability={"days": ["tue", "sat"], "time": "06:45"})  # fmt: skip
-    training = [s for s in plan.sessions if s.kind is not SessionKind.RECOVERY
+    training = [s for s in plan.sessions
+                if s.kind not in (SessionKind.RECOVERY, SessionKind.REVIEW)
                 and dt.date(2026, 3, 21) <= s.date <= dt.date(2026, 4, 4)]  # fmt: skip
     assert [s.date.isoformat() for s in training] == [
         "2026-03-21", "2026-03-24", "2026-03-28", "2026-03-31", "2026-04-04",

@@ -1,14 +1,17 @@
-"""The return to running: walking first where the condition asks, the staged run/walk table,
-then continuous running rebuilt towards the runner's own volume.
+"""The return to running: the staged run/walk table, then continuous running rebuilt towards
+the runner's own volume, with strength kept up alongside.
 
-* Run/walk sessions follow the stage path (from a later stage for mild presentations) on
-  non-consecutive days, at most three a week.
-* Once 30 minutes of continuous running is tolerated, running resumes at a share of the
-  pre-injury weekly volume set by the time without running, then adds at most 15 % of that
-  baseline a week up to it and 10 % a week beyond it, every run at most 10 % longer than
-  the longest run of the previous 30 days (CLINICAL-REFERENCE §3 and §7).
-* Strength maintenance twice a week on days without running where the week allows;
-  otherwise a short block of at most 20 minutes after an easy run, never on consecutive days.
+* Runs are never on consecutive days in this plan: every other day at most, so a week holds
+  three or four. Run/walk sessions follow the stage path (later for mild presentations).
+* Once 30 minutes of continuous running is tolerated, the first continuous week may resume
+  at a share of the pre-injury weekly volume set by the time without running; then weekly
+  running grows by at most 15 % a week up to that baseline and 10 % a week beyond it, one
+  more run a week at most, every run at most 10 % longer than the longest run of the
+  previous 30 days (CLINICAL-REFERENCE §3 and §7).
+* Hopping (where allowed) is trained as drills before two runs a week (≤ 15 minutes).
+* Strength maintenance: a full session (every region, two sets) on a day without running
+  where the week allows; otherwise, and to reach two a week, a short block after an easy
+  run, alternating halves of the session so every region is trained.
 """
 
 from __future__ import annotations
@@ -25,61 +28,49 @@ from rehabplan.vocab import Phase
 if TYPE_CHECKING:
     from rehabplan.planning.scheduler import Scheduler
 
-STAGE_RUNS_PER_WEEK = 4
-"""Every other day at most: four run/walks in a week only when the days allow it."""
+RUNS_PER_WEEK_MAX = 4
+"""Every other day at most: four in a week only when the days allow it."""
 MAINTENANCE_PER_WEEK = 2
-WALK_MINUTES = (20, 30, 40)
+HOP_DAYS_PER_WEEK = 2
 
 
 def plan_days(s: Scheduler, days: list[dt.date]) -> None:
-    from rehabplan.planning.scheduler import is_run, is_strength, is_walk, spaced
+    from rehabplan.planning.scheduler import is_run, is_strength, spaced
 
     ctx = s.ctx
     phase = Phase.RETURN_TO_RUN
-    line = ctx.timeline
-    first_run = ctx.day(line.first_run_day or 0)
     training = s.training(days)
-    walk_part = [d for d in training if d < first_run]
-    run_part = [d for d in training if d >= first_run]
-    # Runs and walks of this week kept from before a re-plan count as taken, so the week is
-    # split exactly as it was first planned.
+    # Runs of this week kept from before a re-plan count as taken, so the week is split
+    # exactly as it was first planned.
+    week = s.week_of(days[0])
     busy: dict[dt.date, Session] = {
-        x.date: x
-        for x in s.in_week(s.week_of(days[0]))
-        if x.date < s.today and x.date in training and (is_run(x) or is_walk(x))
+        x.date: x for x in s.in_week(week) if x.date < s.today and is_run(x)
     }
-
-    if walk_part:
-        walk_days = spaced(walk_part, STAGE_RUNS_PER_WEEK, s.last_before(days[0], is_walk))
-        for day in s.future(walk_days):
-            week = (day - ctx.day(line.return_day or 0)).days // 7
-            walk = build.walk(ctx, day, WALK_MINUTES[min(week, len(WALK_MINUTES) - 1)])
-            if walk is not None:
-                busy[day] = walk
-    if run_part:
-        if s.path:
-            busy.update(_stage_runs(s, days, run_part))
-        else:
-            busy.update(_build_up_runs(s, days, run_part))
+    if s.path:
+        busy.update(_stage_runs(s, days, training))
+    else:
+        busy.update(_build_up_runs(s, days, training))
 
     free = [d for d in training if d not in busy]
-    strength_days = spaced(free, MAINTENANCE_PER_WEEK, s.last_before(days[0], is_strength))
-    need = MAINTENANCE_PER_WEEK - len(strength_days)
-    taken = set(strength_days)
     last_strength = s.last_before(days[0], is_strength)
-    if last_strength is not None:
-        taken.add(last_strength)
+    strength_days = spaced(free, MAINTENANCE_PER_WEEK, last_strength)[:1]
+    need = MAINTENANCE_PER_WEEK - len(strength_days)
+    taken = set(strength_days) | ({last_strength} if last_strength else set())
+    half = s.state.after_run_half
     for day in sorted(busy):
         if need <= 0:
             break
-        if is_run(busy[day]) and all(abs((day - t).days) >= 2 for t in taken):
-            level = s.level(phase, day)
-            busy[day] = build.with_short_strength(ctx, busy[day], level)
+        if all(abs((day - t).days) >= 2 for t in taken):
+            busy[day] = build.with_short_strength(ctx, busy[day], s.level(phase, day), half)
+            s.state.after_run_half = half = (half + 1) % 2
             taken.add(day)
             need -= 1
-    running_started = s.last_before(days[0], is_run) is not None or any(
-        is_run(x) for x in busy.values()
-    )
+    if s.ctx.hops_allowed:
+        hop_days = [
+            d for d in sorted(busy) if not any(e.part == "strength" for e in busy[d].exercises)
+        ]
+        for day in hop_days[:HOP_DAYS_PER_WEEK]:
+            busy[day] = build.with_hop_drills(ctx, busy[day])
     for day in s.future(days):
         if day in s.rest_days or day in s.reviews:
             continue
@@ -87,8 +78,7 @@ def plan_days(s: Scheduler, days: list[dt.date]) -> None:
         if day in busy:
             s.add(busy[day])
         elif day in strength_days:
-            hops = 2 if running_started else 0
-            s.add(build.strength(ctx, day, phase, level, week=0, hop_stage=hops))
+            s.add(build.strength(ctx, day, phase, level, week=0))
         elif day in training:
             s.add(other_session(s, day, phase, level))
         else:
@@ -96,10 +86,11 @@ def plan_days(s: Scheduler, days: list[dt.date]) -> None:
 
 
 def _stage_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -> dict:
-    """Run/walk sessions on this week's run days from today, following the stage path.
+    """Run/walk sessions on this week's training days from today, following the stage path,
+    every other day at most.
 
     After a change (a step back, a rest day) the runs already done this week still count:
-    no more than the weekly number, and never the day after an early-stage run.
+    no more than the weekly number, and never the day after a run.
     """
     from rehabplan.planning.scheduler import is_run
 
@@ -110,7 +101,7 @@ def _stage_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -> d
     if not future:
         return out
     last = s.last_before(future[0], is_run)
-    room = STAGE_RUNS_PER_WEEK - len(done)
+    room = RUNS_PER_WEEK_MAX - len(done)
     for day in future:
         if len(out) >= room:
             break
@@ -128,26 +119,25 @@ def _stage_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -> d
 
 
 def week_target(s: Scheduler, previous: int, *, ahead: bool = True) -> int:
-    """This week's running minutes from last week's.
-
-    Up to the baseline each week adds at most ``rebuild_increase_max`` of the baseline
-    (15 % of the usual weekly volume: regained fitness comes back faster than it was first
-    built); the first week after the run/walk table may also jump to the share of the
-    baseline set by the time without running. Beyond the baseline, the 10 % rule.
-    """
+    """This week's running minutes from last week's (see the module docstring)."""
     ctx = s.ctx
     cont = s.protocol.run_walk.continuous
     baseline, target = ctx.baseline_minutes, ctx.target_minutes
-    step = math.floor(cont.rebuild_increase_max * baseline)
-    beyond = math.floor(previous * (1 + cont.weekly_increase_max))
     if previous >= target:
         wanted = previous  # a goal the run/walk stages already passed is held, not undercut
     elif previous < baseline:
-        wanted = max(min(previous + step, baseline), beyond)
+        rate = cont.weekly_increase_max if ctx.conservative else cont.rebuild_increase_max
+        wanted = min(math.floor(previous * (1 + rate)), baseline)
+        wanted = max(wanted, math.floor(previous * (1 + cont.weekly_increase_max)))
         if not s.state.build_started:
-            wanted = max(wanted, math.floor(ctx.resume_fraction() * baseline))
+            # 30 minutes of continuous running is tolerated: a week of such runs at least,
+            # or the runner's own share of their baseline when that is more.
+            top = s.protocol.run_walk.stages[-1]
+            table = cont.runs_per_week.min * top.run_min * top.repeats
+            wanted = max(wanted, min(table, baseline),
+                         math.floor(ctx.resume_fraction() * baseline))  # fmt: skip
     else:
-        wanted = beyond
+        wanted = math.floor(previous * (1 + cont.weekly_increase_max))
     if previous < target:
         wanted = min(wanted, target)
     resume = s.resume
@@ -172,26 +162,22 @@ def _build_up_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -
     previous = next(
         (m for m in (s.week_run_minutes(w) for w in range(week - 1, -1, -1)) if m > 0), 0
     )
+    runs_before = next(
+        (n for n in (len([x for x in s.in_week(w) if is_run(x)])
+                     for w in range(week - 1, -1, -1)) if n > 0), 3)  # fmt: skip
     ahead = bool(s.future(run_days))
     target = week_target(s, previous, ahead=ahead) if previous else rw.stages[-1].run_min * 3
-    s.state.build_started = True
+    first_week = not s.state.build_started
     longest = s.longest_recent(days[0]) or rw.stages[-1].run_min
     cap = math.floor(longest * cont.longest_run_max)
-    most = min(cont.runs_per_week.max, len(run_days))
-    fewest = min(cont.runs_per_week.min, len(run_days))
+    spaced_days = spaced(run_days, RUNS_PER_WEEK_MAX, s.last_before(days[0], is_run))
+    most = min(cont.runs_per_week.max, len(spaced_days), runs_before + (0 if first_week else 1))
+    fewest = min(cont.runs_per_week.min, most)
     count = max(fewest, min(most, math.ceil(target / max(cap, 1))))
     shortest = rw.stages[-1].run_min  # continuous running is tolerated: runs stay that long
     while count > fewest and target / count < shortest:
         count -= 1
-    chosen = spaced(run_days, count, s.last_before(days[0], is_run))
-    limit = rw.no_consecutive_days_through_stage
-    early = s.last_before(days[0], lambda x: x.run_walk is not None and x.run_walk.stage <= limit)
-    for day in run_days:  # consecutive days are fine once the early stages are done
-        if len(chosen) >= count:
-            break
-        if day not in chosen and (early is None or (day - early).days >= 2):
-            chosen.append(day)
-    chosen.sort()
+    chosen = spread(spaced_days, count)
     kept = [x for x in s.in_week(week) if x.run_walk is not None]
     left = target - sum(run_minutes(x) for x in kept)
     future = s.future(chosen)
@@ -210,8 +196,24 @@ def _build_up_runs(s: Scheduler, days: list[dt.date], run_days: list[dt.date]) -
         left -= minutes
     for run in added:
         s.sessions.remove(run)
+    stages = len(rw.stages)
+    if not any(x.run_walk.stage > stages for x in [*kept, *added]):
+        # A week lived before a re-plan that still held the run/walk table: not a week of
+        # the build-up, whatever the path says now.
+        return out
+    s.state.build_started = True
     total = sum(run_minutes(x) for x in kept) + sum(run_minutes(x) for x in added)
     s.state.build_weeks += 1
     if total >= ctx.target_minutes - len(kept) - len(added):
         s.state.goal_weeks += 1
     return out
+
+
+def spread(days: list[dt.date], count: int) -> list[dt.date]:
+    """``count`` of ``days``, spread through the week (first and last kept)."""
+    if count >= len(days):
+        return list(days)
+    if count <= 1:
+        return days[:count]
+    picked = {round(i * (len(days) - 1) / (count - 1)) for i in range(count)}
+    return [days[i] for i in sorted(picked)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from rehabplan.planning import exercises as picks
 from rehabplan.planning import sessions as build
 from rehabplan.vocab import Phase
 
@@ -42,7 +43,7 @@ def plan_days(s: Scheduler, days: list[dt.date]) -> None:
         level = s.level(phase, day)
         week_in_phase = max(0, (day - ctx.day(line.acute_days)).days) // 7
         if day in strength_days:
-            hops = hop_stage(line.strengthening_weeks, week_in_phase)
+            hops = hop_stage(line.strengthening_weeks, week_in_phase) if ctx.hop_test else 0
             s.add(build.strength(ctx, day, phase, level, week=week_in_phase, hop_stage=hops))
         elif day in training:
             s.add(other_session(s, day, phase, level))
@@ -51,8 +52,25 @@ def plan_days(s: Scheduler, days: list[dt.date]) -> None:
 
 
 def other_session(s: Scheduler, day: dt.date, phase: Phase, level: int):
-    """Training days without strength alternate cross-training and mobility."""
+    """Training days without strength alternate cardio and mobility. In strengthening the
+    cardio is a brisk walk where there is no bike, pool or trainer (the phase's exit asks for
+    30 minutes of brisk walking) and always where walking comes first (knee arthritis)."""
+    ctx = s.ctx
+    walks = phase is Phase.STRENGTHENING and (
+        ctx.condition.walking_first or not picks.cardio_options(ctx, phase)
+    )
     session = None
-    if s.state.alternate % 2 == 0:
-        session = build.cross(s.ctx, day, phase, s.state.cross_index, level)
-    return session or build.mobility(s.ctx, day, phase, level)
+    if ctx.condition.walking_first and phase is Phase.STRENGTHENING:
+        session = build.walk(ctx, day, phase, walk_minutes(s, day))
+    elif s.state.alternate % 2 == 0:
+        if walks:
+            session = build.walk(ctx, day, phase, walk_minutes(s, day))
+        else:
+            session = build.cross(ctx, day, phase, s.state.cross_index, level)
+    return session or build.mobility(ctx, day, phase, level)
+
+
+def walk_minutes(s: Scheduler, day: dt.date) -> int:
+    """20 minutes in the first week of strengthening, 5 more each week, up to 40."""
+    week = max(0, (day - s.ctx.day(s.ctx.timeline.acute_days)).days) // 7
+    return min(40, 20 + 5 * week)
