@@ -114,6 +114,8 @@ class _State:
     load_factor_used: bool = False
     reached_target: bool = False
     handover: bool = False
+    reviewed: bool = False
+    """The plan being continued already held its final review."""
     after_run_half: int = 0
     """Which half of the strength session the next short block after a run holds."""
 
@@ -146,8 +148,6 @@ class Scheduler:
         self.last_kept = max((s.date for s in self.sessions), default=None)
         for s in self.sessions:
             self._remember(s)
-            if s.run_walk and s.run_walk.stage > len(rw.stages):
-                self.state.build_started = True
         self.reviews = self._review_days()
 
     # -- shared helpers for the phase modules -------------------------------------------
@@ -306,6 +306,7 @@ class Scheduler:
         if final:  # the plan being continued already ended with its final review
             reached = self.state.goal_weeks >= self.protocol.run_walk.continuous.hold_weeks
             self.state.reached_target, self.state.handover = reached, not reached
+            self.state.reviewed = True
             return True
         if self.state.goal_weeks >= self.protocol.run_walk.continuous.hold_weeks:
             self.state.reached_target = True
@@ -352,7 +353,7 @@ class Scheduler:
                     phase, which = self.reviews[day]
                     self.add(self._review(day, phase, which))
             if self._finished(week):
-                if self.ctx.timeline.return_day is not None:
+                if self.ctx.timeline.return_day is not None and not self.state.reviewed:
                     self._final_review(week)
                 break
             week += 1

@@ -46,7 +46,9 @@ def plan_days(s: Scheduler, days: list[dt.date]) -> None:
     busy: dict[dt.date, Session] = {
         x.date: x for x in s.in_week(week) if x.date < s.today and is_run(x)
     }
-    if s.path:
+    stages = len(s.protocol.run_walk.stages)
+    stage_week = any(x.run_walk.stage <= stages for x in busy.values())
+    if s.path or stage_week:  # a week that began on the stages finishes on them
         busy.update(_stage_runs(s, days, training))
     else:
         busy.update(_build_up_runs(s, days, training))
