@@ -45,7 +45,7 @@ def test_condition_durations_match_the_reference_table(protocol):
         c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.min,
         c[Condition.PES_ANSERINE_BURSITIS].strengthening_weeks.max,
     ) == (3, 5)
-    assert c[Condition.MEDIAL_KNEE_OSTEOARTHRITIS].walk_weeks_before_running > 0  # fmt: skip
+    assert c[Condition.MEDIAL_KNEE_OSTEOARTHRITIS].walking_first
 
 
 def test_first_run_windows_are_the_reference_timelines(protocol):
