@@ -248,18 +248,9 @@ def vtimezone(tzid: str, first: dt.date, last: dt.date) -> Timezone:
     tz = Timezone()
     tz.add("tzid", tzid)
 
-    plan_start = dt.datetime.combine(first, dt.time(0), tzinfo=_UTC) - dt.timedelta(days=1)
-    if not trs or trs[0].at_utc > plan_start:
-        # The clock before the first change in the span (or all of it): an observance that
-        # changes nothing, starting with the span, so the plan's first days have an offset.
-        following = [trs[0].after] if trs else []
-        steady = Transition(
-            dt.datetime(lo_year, 1, 1, tzinfo=_UTC), initial, initial,
-            _label(initial, following),
-        )  # fmt: skip
-        tz.add_component(_observance(steady, dt.datetime(lo_year, 1, 1)))
-
+    observances = []
     irregular: dict[tuple, list[Transition]] = {}
+    steady = False
     for daylight in (False, True):
         for run in _runs([tr for tr in trs if tr.daylight is daylight]):
             if len(run.members) < 2:
@@ -274,12 +265,52 @@ def vtimezone(tzid: str, first: dt.date, last: dt.date) -> Timezone:
                 # The rule did not happen in a year the span covers: the law changed, so
                 # the rule must end (a run reaching the span's end is the current rule).
                 parts["UNTIL"] = tail.at_utc + _UNTIL_MARGIN
-            comp = _observance(head)
+            start = None
+            if head.local_onset.year == lo_year:
+                # The rule already held when the span began: start it in 1970, as zone
+                # libraries do. This only speaks of times before the span, and readers that
+                # judge a zone by 2000-2020 (vobject: "no change there, so this is UTC")
+                # then see it change.
+                start = _occurrence(rule, head.local_onset, EPOCH_YEAR)
+                steady = True
+            comp = _observance(head, start)
             comp.add("rrule", vRecur(parts))
-            tz.add_component(comp)
+            observances.append((start or head.local_onset, comp))
     for group in irregular.values():
         comp = _observance(group[0])
         for tr in group[1:]:
             comp.add("rdate", tr.local_onset)
+        observances.append((group[0].local_onset, comp))
+    if not steady:
+        # No rule reaches back to the span's start: say what the clock showed then (and,
+        # for readers that ask, before), so the plan's first days have an offset too.
+        following = [trs[0].after] if trs else []
+        label = _label(initial, following)
+        before = Transition(dt.datetime(EPOCH_YEAR, 1, 1, tzinfo=_UTC), initial, initial, label)
+        start = dt.datetime(EPOCH_YEAR, 1, 1)
+        observances.append((start, _observance(before, start)))
+    for _, comp in sorted(observances, key=lambda o: o[0]):
         tz.add_component(comp)
     return tz
+
+
+EPOCH_YEAR = 1970
+
+
+def _occurrence(rule: Rule, onset: dt.datetime, year: int) -> dt.datetime:
+    """The onset ``rule`` gives in ``year`` (same month and wall-clock time as ``onset``)."""
+    month = onset.month
+    month_len = calendar.monthrange(year, month)[1]
+    kind = rule[0]
+    if kind == "day":
+        day = rule[1]
+    elif kind == "last":
+        day = month_len
+        while dt.date(year, month, day).weekday() != rule[1]:
+            day -= 1
+    else:
+        base = 1 + 7 * (rule[2] - 1) if kind == "nth" else rule[2]
+        day = base
+        while dt.date(year, month, day).weekday() != rule[1]:
+            day += 1
+    return dt.datetime.combine(dt.date(year, month, day), onset.time())
