@@ -199,8 +199,8 @@ class Radicale:
             f'<C:time-range start="{start:{fmt}}" end="{end:{fmt}}"/>'
             "</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"
         )
-        r = self.http.request("REPORT", path, content=body.encode(),
-                              headers={"Depth": "1", "Content-Type": "application/xml"})  # fmt: skip
+        headers = {"Depth": "1", "Content-Type": "application/xml"}
+        r = self.http.request("REPORT", path, content=body.encode(), headers=headers)
         assert r.status_code == 207, r.text
         found = []
         for data in ET.fromstring(r.content).iter("{urn:ietf:params:xml:ns:caldav}calendar-data"):

@@ -135,6 +135,7 @@ def test_a_second_episode_moves_nothing_of_the_first(run_cli, khal, tmp_path):
         assert run_cli("plan", profile, "--out", tmp_path / name, "--format", "json,ics",
                        "--start", "2026-03-02").returncode == 0  # fmt: skip
     one, two = _plan_json(tmp_path / "first"), _plan_json(tmp_path / "second")
+    assert not {s["uid"] for s in one["sessions"]} & {s["uid"] for s in two["sessions"]}
     khal.import_file(tmp_path / "first" / "plan.ics")
     before = khal.events(one["start_date"], one["end_date"])
     khal.import_file(tmp_path / "second" / "plan.ics")
@@ -210,8 +211,8 @@ def test_radicale_after_a_stop_by_feed_refresh_and_by_import(rehab_server, radic
     old = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(before).walk("VEVENT")}
     ahead = {uid for uid, e in old.items() if e in _future([e], today)}
     assert len(ahead) > 20
-    window = (dt.datetime.combine(today, dt.time(), tzinfo=UTC),
-              dt.datetime.combine(today + dt.timedelta(days=400), dt.time(), tzinfo=UTC))  # fmt: skip
+    begin = dt.datetime.combine(today, dt.time(), tzinfo=UTC)
+    window = (begin, begin + dt.timedelta(days=400))
     for path in (subscribed, imported):
         found = radicale.between(path, *window)
         live = [e for e in found if str(e.get("STATUS", "")) != "CANCELLED"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import os
 import zoneinfo
 from functools import cache
@@ -85,7 +86,7 @@ def missed_rules(reader) -> list[str]:
         if not obs.rdates:
             continue
         onsets = sorted([obs.start, *obs.rdates])
-        for a, b in zip(onsets, onsets[1:], strict=False):
+        for a, b in itertools.pairwise(onsets):
             week = (a.day - 1) // 7 == (b.day - 1) // 7
             last = a.day + 7 > _month_len(a) and b.day + 7 > _month_len(b)
             if (b.year == a.year + 1 and (a.month, a.time(), a.weekday()) ==
