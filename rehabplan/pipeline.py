@@ -56,14 +56,6 @@ def settings_of(options: ExportOptions) -> ExportSettings:
     )
 
 
-def recorded_settings(out_dir: Path, patient_id: str) -> ExportSettings | None:
-    """The settings the plan already in ``out_dir`` was written with, if it is this patient's."""
-    previous = read_previous(out_dir)
-    if previous is None or previous.patient_id != patient_id:
-        return None
-    return previous.export
-
-
 def check_export_options(options: ExportOptions) -> None:
     """Raise InputError for a clinic file or PDF variant that cannot be used."""
     if options.clinic_file is not None:

@@ -191,3 +191,32 @@ def test_sequence_never_goes_down_over_a_plans_life(history, cal):
     if stop:
         versions.append(stopped_plan(plan, entries[-1].date + dt.timedelta(days=1)))
     assert_never_backwards(versions)
+
+
+def test_a_plan_written_before_episodes_is_replaced_cleanly(cal, tmp_path):
+    """A folder from before this version (no episode secret, phase markers without their own
+    identity): the next run gives the plan a secret, and its calendar cancels every event
+    the old file had, the phase markers under their old UIDs included."""
+    import json
+
+    from rehabplan.models.plan import Plan
+    from rehabplan.pipeline import run
+
+    profile = _profile(cal)
+    legacy = json.loads(build_plan(profile, LIB, PROTO).to_json())
+    for name in ("episode_key", "cancelled", "export"):
+        legacy.pop(name)
+    for phase in legacy["phases"]:
+        phase.pop("uid"), phase.pop("sequence")
+    (tmp_path / "plan.json").write_text(json.dumps(legacy), "utf-8")
+    before = published(Plan.model_validate(legacy))  # the calendar that folder gave out
+    assert len(before) == len(legacy["sessions"]) + len(legacy["phases"])
+    outcome = run(profile, tmp_path, formats=("json", "ics"))
+    plan = outcome.plan
+    assert plan.episode_key and len(plan.episode_key) == 32
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(
+        (tmp_path / "plan.ics").read_bytes()).walk("VEVENT")}  # fmt: skip
+    for uid, (sequence, _) in before.items():
+        assert str(events[uid]["STATUS"]) == "CANCELLED", uid
+        assert int(events[uid]["SEQUENCE"]) == sequence + 1
+    assert not set(before) & {s.uid for s in plan.sessions}

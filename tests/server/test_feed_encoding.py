@@ -149,3 +149,23 @@ def test_the_check_in_link_is_escaped_as_text(tmp_path_factory):
 
 def test_text_escaping_of_spliced_values():
     assert ical_text("a\\b;c,d\ne\r\nf") == b"a\\\\b\\;c\\,d\\ne\\nf"
+
+
+def test_two_clinics_with_the_same_pseudonym_share_no_event(tmp_path, core):
+    """Two servers (two clinics) each create patient P-0042 from the same profile: the two
+    feeds have no UID in common, so a runner who subscribes to both sees both."""
+    from rehabplan.profile_io import read_profile
+    from rehabplan.server.plans import load_plan
+
+    profile = read_profile(EXAMPLES / "maria-pes-anserine.yaml")
+    uids = []
+    for clinic in ("north", "south"):
+        s = open_store(f"sqlite:///{tmp_path / clinic}.db")
+        pk, _ = create_patient(s, profile, core, owner_id=None, include_details=False)
+        version = s.current_version(pk)
+        calendar = icalendar.Calendar.from_ical(version.ics)
+        uids.append({str(e["UID"]) for e in calendar.walk("VEVENT")})
+        assert load_plan(version).episode_key
+        s.close()
+    assert len(uids[0]) == len(uids[1]) > 100
+    assert not uids[0] & uids[1]
