@@ -1,6 +1,6 @@
 """Stable identities: plan ids, calendar UIDs, SEQUENCE numbers and withdrawn events.
 
-Everything here is derived from the plan *episode*, not the patient: an episode has a
+Calendar identities are derived from the plan *episode*, not the patient: an episode has a
 random secret (``Plan.episode_key``) made once at the edge (``rehabplan plan``, a batch run,
 the server creating a patient) and kept by every re-plan of that episode. So
 
@@ -60,8 +60,8 @@ class Episode:
         return _digest(*parts[:1], self.patient_id, *parts[1:])
 
     def plan_id(self) -> str:
-        if self.key:
-            return _keyed(self.key, "plan")[:16]
+        """The plan's label on the handout: from the patient and start date, not the secret,
+        so the same input prints the same handout in any folder (it is in no calendar)."""
         return _digest("plan", self.patient_id, self.start)[:16]
 
     def session_uid(self, phase: str, kind: str, ordinal: int) -> str:
@@ -77,7 +77,7 @@ class Episode:
 
 
 def plan_id(patient_id: str, start_date: object) -> str:
-    """The plan id of a plan made without an episode secret."""
+    """The plan id (see :meth:`Episode.plan_id`)."""
     return Episode(None, patient_id, start_date).plan_id()
 
 

@@ -59,13 +59,12 @@ def test_every_example_end_to_end(example, run_cli, tmp_path):
     assert run_cli("plan", example, "--out", elsewhere, "--format", "json").returncode == 0
     fresh = json.loads((elsewhere / "plan.json").read_text("utf-8"))
     assert _anonymous(fresh) == _anonymous(plan)
-    assert fresh["plan_id"] != plan["plan_id"]
     assert not {s["uid"] for s in fresh["sessions"]} & {s["uid"] for s in plan["sessions"]}
 
 
 def _anonymous(plan: dict) -> dict:
-    """A plan without what identifies its episode (plan id, secret, UIDs)."""
-    strip = {"uid", "plan_id", "episode_key"}
+    """A plan without what identifies its episode (secret, UIDs)."""
+    strip = {"uid", "episode_key"}
     plan = {k: v for k, v in plan.items() if k not in strip}
     plan["sessions"] = [{k: v for k, v in s.items() if k not in strip} for s in plan["sessions"]]
     plan["phases"] = [{k: v for k, v in p.items() if k not in strip} for p in plan["phases"]]
