@@ -198,3 +198,24 @@ def test_red_flags_at_a_replan_cancel_the_imported_calendar(run_cli, tmp_path):
     for s in ahead:
         assert str(events[s["uid"]]["STATUS"]) == "CANCELLED"
         assert int(events[s["uid"]]["SEQUENCE"]) == s["sequence"] + 1
+
+
+def test_a_recorded_clinic_file_that_is_gone_is_named(run_cli, tmp_path):
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text("name: Riverside Sports Physiotherapy\n", "utf-8")
+    profile = EXAMPLES / "maria-pes-anserine.yaml"
+    out = tmp_path / "out"
+    r = run_cli("plan", profile, "--out", out, "--format", "json,ics", "--clinic", clinic)
+    assert r.returncode == 0, r.stderr
+    assert _plan(out)["export"]["clinic_file"] == str(clinic.resolve())
+    clinic.unlink()
+    day = _plan(out)["sessions"][1]["date"]
+    before = (out / "plan.json").read_bytes()
+    r = run_cli("checkin", profile, "--out", out, "--date", day, "--status", "skipped")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert str(clinic.resolve()) in r.stderr and "--no-clinic" in r.stderr
+    assert (out / "plan.json").read_bytes() == before and not (out / "checkins.jsonl").exists()
+    r = run_cli("checkin", profile, "--out", out, "--date", day, "--status", "skipped",
+                "--no-clinic")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert _plan(out)["export"]["clinic_file"] is None
