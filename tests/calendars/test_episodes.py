@@ -170,7 +170,7 @@ def histories(draw):
                          min_size=1, max_size=4)), draw(st.booleans())  # fmt: skip
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories())
 def test_sequence_never_goes_down_over_a_plans_life(history, cal):
     steps, stop = history
