@@ -20,7 +20,6 @@ plan from ``today`` with exactly the same rules as the first plan.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -33,6 +32,7 @@ from rehabplan.models.profile import Profile
 from rehabplan.models.protocol import Protocol
 from rehabplan.planner import Resume, continue_plan
 from rehabplan.planning.context import Context
+from rehabplan.planning.identity import Episode, published_phase, withdrawn
 from rehabplan.screening import Screening, referral_for
 from rehabplan.validation import NPRS, Strict, without_control_characters
 from rehabplan.vocab import RedFlag, SessionKind
@@ -246,30 +246,41 @@ def replan(
     return Replan(latest or Decision.PROGRESS, plan, None)
 
 
+PAUSE_TITLE = "Programme paused: contact your clinician"
+
+
 def stopped_plan(plan: Plan, today: dt.date) -> Plan:
     """The plan after a red flag: what was done stays, the rest is replaced by one event.
 
-    Calendar clients delete events that leave a feed, so every future session (and every
-    phase that had not started yet) disappears;
-    a single neutral "see your clinician" event on ``today`` tells the runner why, in the
-    calendar they actually look at.
+    Every session from ``today`` on, and the marker of every phase that had not started,
+    is withdrawn (``Plan.cancelled``, one SEQUENCE up): a subscribed calendar drops them,
+    and so does one that re-imports the file, which would otherwise keep them all. A single
+    all-day "programme paused" event on ``today``, titled so in every calendar, tells the
+    runner why, in the calendar they actually look at.
     """
     past = [s for s in plan.sessions if s.date < today]
     start_time = plan.sessions[0].start_time if plan.sessions else "09:00"
     phase = past[-1].phase if past else plan.phases[0].key
-    digest = hashlib.sha256(f"stop|{plan.patient_id}|{today.isoformat()}".encode()).hexdigest()
     stop = Session(
-        uid=f"{digest[:20]}@rehabplan",
+        uid=Episode.of(plan).pause_uid(today),
         date=today,
         start_time=start_time,
         duration_min=15,
         phase=phase,
         kind=SessionKind.REVIEW,
-        title="Programme paused: contact your clinician",
+        title=PAUSE_TITLE,
         notes=[
             "You reported a warning sign, so the exercise programme has stopped.",
             "Do not run or train the knee until a doctor or your physiotherapist has seen it.",
         ],
+        calendar_title=PAUSE_TITLE,
     )
-    phases = [p for p in plan.phases if p.start <= today]  # no "new phase" markers ahead
-    return plan.model_copy(update={"sessions": [*past, stop], "phases": phases})
+    # Markers of phases already begun stay exactly as published (same UID and SEQUENCE).
+    phases = []
+    for p in plan.phases:
+        if p.start <= today:
+            uid, sequence = published_phase(plan, p)
+            phases.append(p.model_copy(update={"uid": uid, "sequence": sequence}))
+    sessions = [*past, stop]
+    cancelled = withdrawn(plan, sessions, phases)
+    return plan.model_copy(update={"sessions": sessions, "phases": phases, "cancelled": cancelled})

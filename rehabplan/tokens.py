@@ -42,3 +42,11 @@ def checkin_token(feed_token: str) -> str:
 def well_formed(token: str) -> bool:
     """Cheap shape check, so junk is refused without a database round trip."""
     return bool(TOKEN_PATTERN.match(token))
+
+
+def new_episode_key() -> str:
+    """The secret of a new plan episode (128 random bits, hex): calendar UIDs derive from it.
+
+    Made here, at the edge, when an episode begins; the planner only ever receives it.
+    """
+    return secrets.token_hex(16)

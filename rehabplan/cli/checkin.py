@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from rehabplan.cli import reports_input_errors
+from rehabplan.cli.options import export_options, export_settings
 from rehabplan.errors import EXIT_RED_FLAGS
 from rehabplan.vocab import RedFlag
-
-CHECKINS = "checkins.jsonl"
 
 
 @click.command()
@@ -50,6 +49,7 @@ CHECKINS = "checkins.jsonl"
     help="The session's UID when there were several that day.",
 )
 @click.option("--note", help="Anything else worth telling your clinician.")
+@export_options
 @reports_input_errors
 def checkin(
     profile_path: Path,
@@ -62,8 +62,12 @@ def checkin(
     red_flags: tuple[str, ...],
     session_uid: str | None,
     note: str | None,
+    **export: object,
 ) -> None:
     """Record how a session went and update the plan from the next day on.
+
+    The handout and calendar are written again with the settings the plan was made with
+    (paper, PDF variant, clinic, reminders, details); options given here change them.
 
     \b
     Exit codes: 0 plan updated; 2 invalid input (nothing written);
@@ -72,11 +76,12 @@ def checkin(
     """
     from pydantic import ValidationError
 
+    from rehabplan import checkin_log
     from rehabplan.cli import fail
     from rehabplan.cli._common import check_exporters, formats_in, parse_date, referral_summary
     from rehabplan.errors import InputError, Problem
     from rehabplan.library import default_library
-    from rehabplan.pipeline import ExportOptions, read_previous, write_plan, write_stopped
+    from rehabplan.pipeline import read_previous, write_plan, write_stopped
     from rehabplan.profile_io import read_profile
     from rehabplan.progression import CheckIn, Decision, explain, replan, stopped_plan
     from rehabplan.protocol import default_protocol
@@ -141,54 +146,29 @@ def checkin(
         raise InputError(problems)
     formats = formats_in(out_dir)
     check_exporters(formats)
+    options = export_settings(**export, recorded=previous.export)  # type: ignore[arg-type]
+    # DTSTAMP of the calendar written now: the clock is read here, at the edge.
+    options = replace(options, generated_at=dt.datetime.now(dt.UTC))
 
-    log = out_dir / CHECKINS
-    history = _read_log(log)
+    log = checkin_log.path_in(out_dir)
+    history = checkin_log.read(log)
     history.append(entry)
     library, protocol = default_library(), default_protocol()
     result = replan(profile, library, protocol, previous, history, day + dt.timedelta(days=1))
-    options = ExportOptions()
     if result.decision is Decision.STOP and result.referral is not None:
+        # Like a re-plan, the stop takes effect the day after the reported session.
         stopped = stopped_plan(previous, day + dt.timedelta(days=1))
         files = write_stopped(stopped, result.referral, out_dir, formats, options)
-        _write_log(log, history)  # after the outputs: a failed write leaves no trace
+        checkin_log.write(log, history)  # after the outputs: a failed write leaves no trace
         click.echo(explain(result.decision))
         click.echo(referral_summary(result.referral, files))
         sys.exit(EXIT_RED_FLAGS)
     assert result.plan is not None
     write_plan(result.plan, out_dir, formats, options, library)
-    _write_log(log, history)
+    checkin_log.write(log, history)
     click.echo(explain(result.decision))
     upcoming = [s for s in result.plan.sessions if s.date > day][:3]
     if upcoming:
         click.echo("Next sessions:")
         for s in upcoming:
             click.echo(f"  {s.date:%a %d %b} {s.start_time}  {s.title}")
-
-
-def _read_log(path: Path) -> list:
-    from pydantic import ValidationError
-
-    from rehabplan.errors import InputError, Problem
-    from rehabplan.progression import CheckIn
-
-    if not path.exists():
-        return []
-    out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(CheckIn.model_validate(json.loads(line)))
-        except (ValueError, ValidationError) as e:
-            raise InputError(
-                [Problem(f"{path}, line {number}", "", f"is not a valid check-in ({e})")]
-            ) from None
-    return out
-
-
-def _write_log(path: Path, entries: list) -> None:
-    from rehabplan import atomic
-
-    text = "".join(e.model_dump_json() + "\n" for e in entries)
-    atomic.write_text(path, text)

@@ -51,6 +51,10 @@ class PhaseBlock(_Out):
     cautions: list[str] = []
     home_care: list[PlannedExercise] = []
     """Ice, compression, elevation: done through the day, never counted as session time."""
+    uid: str = ""
+    """UID of the calendar's "new phase" marker ("" in plans written before it was kept)."""
+    sequence: int = 0
+    """SEQUENCE of that marker: raised each time a re-plan changes this phase."""
 
 
 class PlannedExercise(_Out):
@@ -96,6 +100,9 @@ class Session(_Out):
     label: str | None = None
     """The session type as printed ("Strength A", "Daily knee routine", "Run/walk stage 3 +
     Strength B"): days with the same label in a phase hold the same exercises."""
+    calendar_title: str | None = None
+    """The event title when the neutral title of its kind would hide what it is (the
+    "programme paused" event); None for every planned session."""
 
 
 class WeeklyLoad(_Out):
@@ -177,6 +184,37 @@ class Running(_Out):
     """What happens after the last review when the plan stops short of the goal."""
 
 
+class CancelledEvent(_Out):
+    """An event an earlier version of this plan published and this version withdraws.
+
+    Importing a calendar file never deletes events, so a file that drops sessions must
+    carry them, cancelled, with a higher SEQUENCE; clients then hide or strike them out.
+    """
+
+    uid: str
+    sequence: int
+    """One above the last SEQUENCE the event was published with."""
+    date: dt.date
+    start_time: str | None = None
+    """Local HH:MM of a timed session; None for an all-day event (review, phase start)."""
+    duration_min: int = 0
+    kind: SessionKind | None = None
+    """Kind of the withdrawn session; None for a "new phase" marker."""
+
+
+class ExportSettings(_Out):
+    """How this plan's handout and calendar were made, so ``rehabplan checkin`` and later
+    re-plans write them the same way unless told otherwise."""
+
+    paper: Literal["a4", "letter"] = "a4"
+    pdf_variant: str | None = None
+    clinic_file: str | None = None
+    """Absolute path of the clinic YAML the handout cover was made from."""
+    ics_include_details: bool = False
+    ics_alarm_minutes: int | None = 30
+    """Reminder lead time; None when reminders are off."""
+
+
 class Plan(_Out):
     schema_version: Literal[1] = SCHEMA_VERSION
     plan_id: str
@@ -197,6 +235,16 @@ class Plan(_Out):
     notices: list[Notice] = []
     pain_rule: PainRule | None = None
     running: Running | None = None
+    episode_key: str | None = None
+    """The secret of this plan episode (random, made when the episode began, kept by every
+    re-plan): the plan id and every calendar UID are derived from it, so they are unique
+    per episode and cannot be worked out from the patient id. None in plans made without
+    one (older plans, library callers that pass none)."""
+    cancelled: list[CancelledEvent] = []
+    """Events earlier versions of this episode published that this one withdraws."""
+    export: ExportSettings | None = None
+    """The settings the outputs were written with (recorded by the pipeline, not the
+    planner); None when the plan was not written by ``rehabplan plan``/``batch``."""
 
     def to_json(self) -> str:
         """Canonical JSON: stable key order and formatting so equal plans are equal bytes."""

@@ -8,12 +8,19 @@ template machinery of the clinician app entirely (a plain ASGI callable).
 Unknown, malformed and revoked tokens get byte-identical 404s after the same lookup, so the
 endpoint is no oracle for which tokens exist. Tokens never reach a log from here: nothing is
 logged, and uvicorn's access log is switched off by ``rehabplan serve``.
+
+Clients that send ``Accept-Encoding: gzip`` get the body gzipped (a feed shrinks about
+tenfold), compressed once per cached body, deterministically (no timestamp in the gzip
+header). Each encoding has its own strong ETag, the SHA-256 of the bytes it sends, and
+``Vary: Accept-Encoding`` keeps shared caches from mixing them; Last-Modified is the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
+import re
 from collections import OrderedDict
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -31,6 +38,9 @@ CACHE_ENTRIES = 256
 FOLD_OCTETS = 75
 
 NOT_FOUND_BODY = b"Not found.\n"
+GZIP_LEVEL = 6
+_HOST = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+"""What a Host header may be: a DNS name or IPv4 address, or an IPv6 literal, and a port."""
 _COMMON = [
     (b"cache-control", b"private, max-age=0, must-revalidate"),
     (b"x-content-type-options", b"nosniff"),
@@ -49,6 +59,38 @@ def unfold_fold_replace(ics: bytes, needle: bytes, replacement: bytes) -> bytes:
         return ics
     lines = unfolded.replace(needle, replacement).split(b"\r\n")
     return b"\r\n".join(_fold(line) for line in lines)
+
+
+def ical_text(value: str) -> bytes:
+    """``value`` escaped as an RFC 5545 TEXT value (§3.3.11), for text spliced into a stream."""
+    escaped = (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+    )  # fmt: skip
+    return escaped.encode("utf-8")
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding header allows gzip (``gzip;q=0`` and ``*;q=0`` do not)."""
+    if not header:
+        return False
+    star = None
+    for item in header.split(","):
+        name, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, val = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(val)
+                except ValueError:
+                    q = 0.0
+        name = name.strip().lower()
+        if name in ("gzip", "x-gzip"):
+            return q > 0
+        if name == "*":
+            star = q > 0
+    return bool(star)
 
 
 def _fold(line: bytes) -> bytes:
@@ -97,7 +139,7 @@ class FeedApp:
     def __init__(self, store: Store, base_url: str | None = None):
         self.store = store
         self.base_url = base_url.rstrip("/") if base_url else None
-        self._cache: OrderedDict[tuple[int, str, str], Any] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str, str], _Entry] = OrderedDict()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         method = scope["method"]
@@ -113,7 +155,7 @@ class FeedApp:
             await _send(send, 404, [(b"cache-control", b"no-store")], NOT_FOUND_BODY, True,
                         method == "HEAD")  # fmt: skip
             return
-        inm = ims = host = None
+        inm = ims = host = encodings = None
         for name, value in scope["headers"]:
             if name == b"if-none-match":
                 inm = value.decode("latin-1")
@@ -121,6 +163,8 @@ class FeedApp:
                 ims = value.decode("latin-1")
             elif name == b"host":
                 host = value.decode("latin-1")
+            elif name == b"accept-encoding":
+                encodings = value.decode("latin-1")
         base = self.base_url or _base_from(scope, host)
         entry = await self._body(head, base, token, digest)
         if entry is None:  # a new version landed between the two reads: serve that one
@@ -130,7 +174,12 @@ class FeedApp:
                 await _send(send, 404, [(b"cache-control", b"no-store")], NOT_FOUND_BODY, True,
                             method == "HEAD")  # fmt: skip
                 return
-        body, etag, validators = entry
+        if accepts_gzip(encodings):
+            body, etag, validators = entry.gzipped()
+            encoding = [(b"content-encoding", b"gzip")]
+        else:
+            body, etag, validators = entry.body, entry.etag, entry.validators
+            encoding = []
         if (inm is not None and _etag_matches(inm, etag)) or (
             inm is None and ims is not None and _not_modified_since(ims, head.updated_at)
         ):
@@ -139,7 +188,7 @@ class FeedApp:
         await _send(
             send,
             200,
-            [(b"content-type", b"text/calendar; charset=utf-8"), *validators],
+            [(b"content-type", b"text/calendar; charset=utf-8"), *encoding, *validators],
             body,
             False,
             method == "HEAD",
@@ -151,9 +200,7 @@ class FeedApp:
             return func(*args)
         return await anyio.to_thread.run_sync(func, *args)
 
-    async def _body(
-        self, head: FeedHead, base: str, token: str, digest: str
-    ) -> tuple[bytes, str, list[tuple[bytes, bytes]]] | None:
+    async def _body(self, head: FeedHead, base: str, token: str, digest: str) -> _Entry | None:
         key = (head.plan_id, base, digest)
         hit = self._cache.get(key)
         if hit is not None:
@@ -162,22 +209,44 @@ class FeedApp:
         stored = await self._run(self.store.feed_body, head.plan_id)
         if stored is None:
             return None
-        link = f"{base}/c/{checkin_token(token)}".encode()
-        body = unfold_fold_replace(stored, CHECKIN_PLACEHOLDER.encode(), link)
-        etag = '"' + hashlib.sha256(body).hexdigest() + '"'
-        validators = [
-            (b"etag", etag.encode()),
-            (b"last-modified", http_date(head.updated_at).encode()),
-            *_COMMON,
-        ]
-        entry = (body, etag, validators)
+        # The placeholder sits in DESCRIPTION text: the link goes in escaped as TEXT, so no
+        # Host header can add a property, a parameter or a line to the calendar.
+        link = ical_text(f"{base}/c/{checkin_token(token)}")
+        body = unfold_fold_replace(stored, ical_text(CHECKIN_PLACEHOLDER), link)
+        entry = _Entry(body, hashlib.sha256(body).hexdigest(), head.updated_at)
         self._cache[key] = entry
         if len(self._cache) > CACHE_ENTRIES:
             self._cache.popitem(last=False)
         return entry
 
 
+class _Entry:
+    """One feed body as served, its validators, and its gzipped form (made on first use)."""
+
+    __slots__ = ("_gzipped", "body", "etag", "validators")
+
+    def __init__(self, body: bytes, digest: str, updated_at: dt.datetime):
+        self.body = body
+        self.etag = f'"{digest}"'
+        modified = (b"last-modified", http_date(updated_at).encode())
+        self.validators = [(b"etag", self.etag.encode()), modified, _VARY, *_COMMON]
+        self._gzipped: tuple[bytes, str, list[tuple[bytes, bytes]]] | None = None
+
+    def gzipped(self) -> tuple[bytes, str, list[tuple[bytes, bytes]]]:
+        if self._gzipped is None:
+            data = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
+            etag = f'"{hashlib.sha256(data).hexdigest()}"'
+            validators = [(b"etag", etag.encode()), *self.validators[1:]]
+            self._gzipped = (data, etag, validators)
+        return self._gzipped
+
+
+_VARY = (b"vary", b"accept-encoding")
+
+
 def _base_from(scope: dict[str, Any], host: str | None) -> str:
+    if host and not _HOST.match(host):
+        host = None  # not a host name: never let it into a link
     if not host:
         server = scope.get("server") or ("localhost", 80)
         host = f"{server[0]}:{server[1]}"

@@ -90,31 +90,27 @@ def load_referral(version_row: Any) -> Referral | None:
 
 
 def feed_ics(plan: Plan, include_details: bool) -> bytes:
+    """The feed of a version, stamped now: DTSTAMP says when this version's feed was made,
+    and the stored bytes (hence ETag and Last-Modified) stay the same until the next one.
+    A stopped plan's feed cancels the withdrawn sessions and titles the pause event as the
+    file ``rehabplan checkin`` writes does (``Session.calendar_title``)."""
     from rehabplan.export.ics import plan_to_ics
 
-    options = ExportOptions(ics_include_details=include_details, checkin_url=CHECKIN_PLACEHOLDER)
+    options = ExportOptions(
+        ics_include_details=include_details,
+        checkin_url=CHECKIN_PLACEHOLDER,
+        generated_at=dt.datetime.now(dt.UTC),
+    )
     return plan_to_ics(plan, options)
 
 
-def stopped_feed_ics(plan: Plan, include_details: bool, stop_uid: str) -> bytes:
-    """The feed of a stopped plan, with the pause event titled in words the runner notices.
-
-    Exporters title review events generically ("progress review"); this one event must say
-    that the programme is paused, so its SUMMARY is set from the session's own title.
-    """
-    import icalendar
-
-    calendar = icalendar.Calendar.from_ical(feed_ics(plan, include_details))
-    title = next(s.title for s in plan.sessions if s.uid == stop_uid)
-    for event in calendar.walk("VEVENT"):
-        if str(event.get("UID")) == stop_uid:
-            event.pop("SUMMARY", None)
-            event.add("summary", title)
-    return calendar.to_ical()
-
-
 def _version_for(
-    profile: Profile, core: Core, previous: Plan | None, include_details: bool, decision: str
+    profile: Profile,
+    core: Core,
+    previous: Plan | None,
+    include_details: bool,
+    decision: str,
+    ongoing: bool = True,
 ) -> tuple[NewVersion, Plan | None, Referral | None]:
     from rehabplan.planner import build_plan
     from rehabplan.screening import referral_for, screen
@@ -127,7 +123,18 @@ def _version_for(
             None,
             referral,
         )
-    plan = build_plan(profile, core.library, core.protocol, previous=previous)
+    from rehabplan.tokens import new_episode_key
+
+    # A plan that runs goes on as the same episode; a first plan, or one after a stop or a
+    # referral, is a new episode (a new secret, so new calendar UIDs).
+    key = previous.episode_key if previous is not None and ongoing else None
+    plan = build_plan(
+        profile,
+        core.library,
+        core.protocol,
+        previous=previous,
+        episode_key=key or new_episode_key(),
+    )
     ics = feed_ics(plan, include_details)
     return NewVersion("active", plan_json=plan.to_json(), ics=ics, decision=decision), plan, None
 
@@ -174,18 +181,20 @@ def regenerate(
         current = store.current_version(patient_pk)
         expected = current.version if current is not None else 0
         previous = load_plan(current)
+        ongoing = current is not None and current.status == "active"
         version, plan, referral = _version_for(
-            profile, core, previous, include_details, REGENERATED
+            profile, core, previous, include_details, REGENERATED, ongoing
         )
         if referral is not None and previous is not None:
             # A subscribed calendar must not keep showing sessions the runner should no
-            # longer do: keep what was done, replace the rest with the pause event.
-            paused = stopped_plan(previous, local_today(profile))
+            # longer do: keep what was done, cancel the rest, add the pause event (a plan
+            # already paused stays as it is).
+            paused = stopped_plan(previous, local_today(profile)) if ongoing else previous
             version = NewVersion(
                 "referred",
                 plan_json=paused.to_json(),
                 referral_json=referral.to_json(),
-                ics=stopped_feed_ics(paused, include_details, paused.sessions[-1].uid),
+                ics=feed_ics(paused, include_details),
                 decision=REGENERATED,
             )
         try:
@@ -255,7 +264,7 @@ def record_checkin(
                 "stopped",
                 plan_json=plan.to_json(),
                 referral_json=result.referral.to_json() if result.referral else None,
-                ics=stopped_feed_ics(plan, patient.ics_include_details, plan.sessions[-1].uid),
+                ics=feed_ics(plan, patient.ics_include_details),
                 decision=result.decision.value,
             )
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -21,6 +22,11 @@ def expected_utc(plan, session) -> dt.datetime:
     hh, mm = map(int, session.start_time.split(":"))
     local = dt.datetime.combine(session.date, dt.time(hh, mm), tzinfo=ZoneInfo(plan.timezone))
     return local.astimezone(UTC)
+
+
+def unescape_text(value: str) -> str:
+    """An RFC 5545 TEXT value read back (§3.3.11), independently of the code under test."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], value)
 
 
 def events_by_uid(data: bytes) -> dict[str, icalendar.Event]:
@@ -80,7 +86,8 @@ def test_recurring_ical_events_sees_the_same_days(berlin_plan, helpers):
 
 
 def test_calendar_properties_for_subscribers(berlin_plan, helpers):
-    data = plan_to_ics(berlin_plan, helpers.options())
+    made = dt.datetime(2026, 12, 3, 9, 15, 42, 123456, tzinfo=UTC)
+    data = plan_to_ics(berlin_plan, helpers.options(generated_at=made))
     text = data.decode("utf-8")
     assert "\r\nVERSION:2.0\r\n" in text
     assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT12H\r\n" in text
@@ -89,11 +96,14 @@ def test_calendar_properties_for_subscribers(berlin_plan, helpers):
     assert "\r\nX-WR-CALNAME:Knee rehab plan\r\n" in text
     assert "\r\nX-WR-TIMEZONE:Europe/Berlin\r\n" in text
     assert "RDATE" not in text  # compact RRULE-style VTIMEZONE
-    # Stable bytes: no clock anywhere.
-    assert plan_to_ics(berlin_plan, helpers.options()) == data
+    # DTSTAMP is when the file was made (whole seconds, UTC); nothing else reads a clock.
+    assert plan_to_ics(berlin_plan, helpers.options(generated_at=made)) == data
     for ev in icalendar.Calendar.from_ical(data).walk("VEVENT"):
-        assert ev.decoded("DTSTAMP") == dt.datetime(2026, 3, 16, tzinfo=UTC)
+        assert ev.decoded("DTSTAMP") == made.replace(microsecond=0)
         assert ev.decoded("DTEND") > ev.decoded("DTSTART")
+    later = plan_to_ics(berlin_plan, helpers.options(generated_at=made + dt.timedelta(days=2)))
+    differ = set(data.split(b"\r\n")) ^ set(later.split(b"\r\n"))
+    assert differ == {b"DTSTAMP:20261203T091542Z", b"DTSTAMP:20261205T091542Z"}
 
 
 def test_alarm_on_by_default_and_switchable(berlin_plan, helpers):
@@ -154,7 +164,11 @@ def test_escaping_and_folding_round_trip(awkward_plan, helpers):
         line.decode("utf-8")  # folding never splits a UTF-8 sequence
     cal = icalendar.Calendar.from_ical(data)
     vcal = vobject.readOne(data.decode("utf-8"))
-    assert str(cal["X-WR-CALNAME"]).endswith(helpers.awkward_name)
+    # NAME (RFC 7986) and X-WR-CALNAME are TEXT: escaped, so a comma or semicolon in the
+    # name survives (icalendar reads both as raw values, vobject unescapes them).
+    for prop in ("NAME", "X-WR-CALNAME"):
+        assert unescape_text(str(cal[prop])).endswith(helpers.awkward_name)
+        assert vcal.contents[prop.lower()][0].value.endswith(helpers.awkward_name)
     vevents = {e.uid.value: e for e in vcal.vevent_list}
     s = awkward_plan.sessions[0]
     for parsed in (

@@ -64,9 +64,21 @@ def test_every_example_end_to_end(example, run_cli, tmp_path):
     second = run_cli("plan", example, "--out", out, "--format", "json")
     assert second.returncode == 0
     assert (out / "plan.json").read_bytes() == before, "same input must give the same bytes"
+    # Another folder is another episode: the same sessions, under identities of its own.
     elsewhere = tmp_path / "fresh"
     assert run_cli("plan", example, "--out", elsewhere, "--format", "json").returncode == 0
-    assert (elsewhere / "plan.json").read_bytes() == before
+    fresh = json.loads((elsewhere / "plan.json").read_text("utf-8"))
+    assert _anonymous(fresh) == _anonymous(plan)
+    assert not {s["uid"] for s in fresh["sessions"]} & {s["uid"] for s in plan["sessions"]}
+
+
+def _anonymous(plan: dict) -> dict:
+    """A plan without what identifies its episode (secret, UIDs)."""
+    strip = {"uid", "episode_key"}
+    plan = {k: v for k, v in plan.items() if k not in strip}
+    plan["sessions"] = [{k: v for k, v in s.items() if k not in strip} for s in plan["sessions"]]
+    plan["phases"] = [{k: v for k, v in p.items() if k not in strip} for p in plan["phases"]]
+    return plan
 
 
 def test_invalid_profile_exits_2_and_writes_nothing(run_cli, tmp_path):

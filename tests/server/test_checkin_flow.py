@@ -36,9 +36,20 @@ def _events(ics: bytes) -> dict[str, dict]:
             "start": event.decoded("DTSTART"),
             "sequence": int(event.get("SEQUENCE", 0)),
             "summary": str(event.get("SUMMARY")),
+            "cancelled": str(event.get("STATUS", "")) == "CANCELLED",
             "content": [x for x in lines if not x.startswith((b"SEQUENCE", b"DTSTAMP"))],
         }
     return out
+
+
+def _assert_withdrawn(old: dict, new: dict, today: dt.date) -> None:
+    """Every event of ``old`` from ``today`` on is cancelled in ``new``, one SEQUENCE up."""
+    ahead = {uid: e for uid, e in old.items() if _day(e["start"]) >= today}
+    assert ahead
+    for uid, event in ahead.items():
+        assert new[uid]["cancelled"], f"{uid} is still on in the calendar"
+        assert new[uid]["sequence"] == event["sequence"] + 1
+        assert new[uid]["start"] == event["start"], "a cancellation names the same time"
 
 
 def _vobject_uids(ics: bytes) -> set[str]:
@@ -115,8 +126,10 @@ def test_a_red_flag_stops_the_plan_and_empties_the_future(live_server, runner):
         again = client.get(links["checkin"])
     assert "Whom to see" in page and "sports-medicine" in page
     old, new = _events(before.content), _events(after.content)
-    future = [e for e in new.values() if _day(e["start"]) >= today]
+    future = [e for e in new.values() if _day(e["start"]) >= today and not e["cancelled"]]
     assert len(future) == 1 and "clinician" in future[0]["summary"].lower()
+    assert future[0]["summary"] == "Programme paused: contact your clinician"
+    _assert_withdrawn(old, new, today)
     assert all(uid in old for uid, e in new.items() if _day(e["start"]) < today)
     assert "paused" in again.text
     detail = clinician.get("/patients/FLOW-1")
@@ -184,7 +197,8 @@ def test_a_referral_at_re_generation_pauses_the_subscribed_calendar(live_server)
         feed = client.get(links["feed"])
         closed = client.get(links["checkin"])
     assert feed.status_code == 200
-    future = [e for e in _events(feed.content).values() if _day(e["start"]) >= today]
+    events = _events(feed.content)
+    future = [e for e in events.values() if _day(e["start"]) >= today and not e["cancelled"]]
     assert len(future) == 1 and "clinician" in future[0]["summary"].lower()
     assert "paused" in closed.text
     assert "referred" in clinician.get("/patients/FLOW-5").text

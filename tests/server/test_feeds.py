@@ -64,7 +64,7 @@ def _patient(store, name: str, ics: bytes) -> tuple[int, str]:
 
 def test_feed_is_served_with_strong_validators_and_its_check_in_link(live_server, store):
     pk, token = _patient(store, "F-1", _calendar("Strength session"))
-    with live_server.client() as client:
+    with live_server.client(headers={"Accept-Encoding": "identity"}) as client:
         r = client.get(f"/feeds/{token}.ics")
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -116,7 +116,7 @@ def test_conditional_requests_get_304_and_changes_get_200(live_server, store):
 
 def test_head_has_the_headers_of_get_and_no_body(live_server, store):
     _, token = _patient(store, "F-3", _calendar("Run/walk"))
-    with live_server.client() as client:
+    with live_server.client(headers={"Accept-Encoding": "identity"}) as client:
         get = client.get(f"/feeds/{token}.ics")
         head = client.head(f"/feeds/{token}.ics")
     assert head.status_code == 200 and head.content == b""
