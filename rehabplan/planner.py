@@ -13,6 +13,7 @@ from rehabplan.library import Library
 from rehabplan.models.plan import Plan
 from rehabplan.models.profile import Profile
 from rehabplan.models.protocol import Protocol
+from rehabplan.planning.adjustments import check as check_adjustments
 from rehabplan.planning.assemble import assemble
 from rehabplan.planning.context import Context
 from rehabplan.planning.identity import (
@@ -63,6 +64,7 @@ def _plan(
     key: str | None,
 ) -> Plan:
     ctx = Context(profile, library, protocol)
+    check_adjustments(ctx)  # an unsafe adjustment is refused before anything is planned
     if resume is not None and resume.running_cleared:
         today = (resume.today - ctx.start).days
         ctx = Context(profile, library, protocol, running_cleared=True, not_before=today)

@@ -136,6 +136,48 @@ def show(exercise_id: str, root: Path | None) -> None:
     click.echo("\n".join(out))
 
 
+@exercises.command("alternatives")
+@click.argument("exercise_id")
+@click.option(
+    "--profile",
+    "profile_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The runner's profile: their condition, kit and restrictions decide.",
+)
+@click.option("--phase", type=_choice(Phase), default="strengthening", show_default=True)
+@reports_input_errors
+def alternatives(exercise_id: str, profile_path: Path, phase: str) -> None:
+    """What EXERCISE_ID may be swapped for, for this runner, and why the others may not.
+
+    \b
+    Use an id from the first list in the profile's adjustments:
+      - {exercise: split_squat, action: swap, to: step_up}
+    """
+    from rehabplan.cli import fail
+    from rehabplan.library import default_library
+    from rehabplan.planning.adjustments import alternatives as find
+    from rehabplan.planning.context import Context
+    from rehabplan.profile_io import read_profile
+    from rehabplan.protocol import default_protocol
+
+    lib = default_library()
+    if exercise_id not in lib:
+        fail(f"no exercise {exercise_id!r} in the library (see rehabplan exercises list)")
+    profile = read_profile(profile_path)
+    ctx = Context(profile, lib, default_protocol())
+    safe, excluded = find(ctx, exercise_id, Phase(phase))
+    click.echo(f"Instead of {lib.get(exercise_id).name} ({exercise_id}), {phase}:")
+    for ex in safe:
+        click.echo(f"  {ex.id:<36} {ex.name}")
+    if not safe:
+        click.echo("  (nothing of the same kind is safe for this runner)")
+    if excluded:
+        click.echo("Not for this runner:")
+        for ex, reason in excluded:
+            click.echo(f"  {ex.id:<36} {reason}")
+
+
 @exercises.command("validate")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def validate(directory: Path | None) -> None:

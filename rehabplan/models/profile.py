@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from rehabplan.models.adjustments import Adjustments
 from rehabplan.validation import NPRS, NUMBER, Strict, between, plain_text
 from rehabplan.vocab import (
     HOUSEHOLD,
@@ -213,6 +214,9 @@ class Profile(Strict):
     goal_weekly_km: Annotated[float, NUMBER, between(1, 300)]
     units: Units = Units.KM
     language: Annotated[str, BeforeValidator(_check_language)] = "en"
+    adjustments: Adjustments | None = None
+    """The clinician's tailoring: exercises removed, swapped, re-dosed or annotated, a note
+    for the plan, the first run moved (see ``models/adjustments.py``)."""
 
     @field_validator("name")
     @classmethod

@@ -81,10 +81,12 @@ class Context:
 
     @cached_property
     def irritable(self) -> bool:
-        """Rest or daily pain high enough that running is set at a review, not dated now."""
+        """Rest or daily pain high enough that running is set at a review, not dated now
+        (unless check-ins showed it settled or the clinician dated the first run)."""
         pain = self.profile.pain
         limit = self.protocol.populations.irritable_from
-        return max(pain.rest, pain.daily) >= limit and not self.running_cleared
+        dated = self.profile.adjustments is not None and self.profile.adjustments.first_run
+        return max(pain.rest, pain.daily) >= limit and not self.running_cleared and not dated
 
     @cached_property
     def restrictions(self) -> list[Restriction]:
@@ -156,9 +158,23 @@ class Context:
         return day.weekday() in self.training_weekdays
 
     @cached_property
+    def acute_days(self) -> int:
+        return 7 * self.pick(self.condition.acute_weeks)
+
+    def timeline_base(self) -> Timeline:
+        """The acute phase alone (what a clinician's first-run date is checked against)."""
+        return Timeline(self.acute_days, None, 0)
+
+    @cached_property
     def timeline(self) -> Timeline:
-        acute_days = 7 * self.pick(self.condition.acute_weeks)
+        acute_days = self.acute_days
         strengthening = self.pick(self.condition.strengthening_weeks)
+        adjustments = self.profile.adjustments
+        if adjustments is not None and adjustments.first_run is not None:
+            # The clinician dated the first run (checked against the window beforehand);
+            # that also dates running for a knee that was irritable at the assessment.
+            first = max((adjustments.first_run - self.start).days, self.not_before, acute_days)
+            return Timeline(acute_days, first, math.ceil((first - acute_days) / 7))
         if self.irritable:
             return Timeline(acute_days, None, strengthening)
         window = self.condition.first_run

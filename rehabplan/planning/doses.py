@@ -113,7 +113,8 @@ def _loaded(ctx: Context, steps: list[Exercise], phase: Phase, level: int) -> Pr
         return Prescription(
             ex,
             dose.model_copy(update={"reps": reps, "load": dose.load}),
-            effort=loading.effort,
+            # a control exercise with nothing to load is not done to an effort level
+            effort=loading.effort if ex.loading else None,
             note=TEMPO_NOTE if remaining > 2 else None,
         )
     top = len(ladder) - 1 if not ctx.older else min(len(ladder) - 1, OLDER_TOP_STEP)

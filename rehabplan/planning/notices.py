@@ -49,17 +49,43 @@ def notices(
     texts = ctx.protocol.notices
     values = figures or {}
     return [
-        Notice(
-            key=k,
-            level=texts[k].level,
-            title=texts[k].title,
-            text=" ".join(texts[k].text.format(**values).split())
-            if values
-            else " ".join(texts[k].text.split()),
-        )
-        for k in keys
-        if k in texts
+        *_from_clinician(ctx),
+        *(
+            Notice(
+                key=k,
+                level=texts[k].level,
+                title=texts[k].title,
+                text=" ".join(texts[k].text.format(**values).split())
+                if values
+                else " ".join(texts[k].text.split()),
+            )
+            for k in keys
+            if k in texts
+        ),
     ]
+
+
+def _from_clinician(ctx: Context) -> list[Notice]:
+    """The clinician's note for the plan and every rule they overrode, said plainly."""
+    adj = ctx.profile.adjustments
+    if adj is None:
+        return []
+    lines = [adj.note] if adj.note else []
+    if adj.first_run and adj.first_run_override:
+        lines.append(f"First run/walk on {adj.first_run:%a} {adj.first_run.day} "
+                     f"{adj.first_run:%b}: {adj.first_run_override}")  # fmt: skip
+    for change in adj.exercises:
+        if change.override:
+            target = change.to or change.exercise
+            name = ctx.library.get(target).name if target in ctx.library else target
+            lines.append(f"{name}: {change.override}")
+    if not lines:
+        return []
+    level = (
+        "caution" if any(c.override for c in adj.exercises) or adj.first_run_override else "info"
+    )
+    return [Notice(key="clinician_note", level=level, title="From your clinician",
+                   text=" ".join(lines))]  # fmt: skip
 
 
 def pain_rule(ctx: Context) -> PainRule:

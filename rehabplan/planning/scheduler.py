@@ -159,8 +159,28 @@ class Scheduler:
             self.state.alternate += 1
 
     def add(self, s: Session) -> None:
+        s = self._per_week(s)
         self.sessions.append(s)
         self._remember(s)
+
+    def _per_week(self, s: Session) -> Session:
+        """An exercise the clinician gave a weekly frequency leaves the sessions of a week
+        once it has been done that many times (the same days on every re-plan)."""
+        from rehabplan.planning.adjustments import per_week
+
+        week = self.in_week(self.week_of(s.date))
+        kept = []
+        for item in s.exercises:
+            times = per_week(self.ctx, item.exercise_id, s.phase)
+            done = sum(1 for x in week for e in x.exercises if e.exercise_id == item.exercise_id)
+            if times is None or done < times:
+                kept.append(item)
+        if len(kept) == len(s.exercises):
+            return s
+        from rehabplan.planning.adjustments import adjusted_minutes
+
+        minutes = adjusted_minutes(self.ctx, s.duration_min, list(s.exercises), kept)
+        return s.model_copy(update={"exercises": kept, "duration_min": minutes})
 
     def week_of(self, day: dt.date) -> int:
         return (day - self.ctx.start).days // 7

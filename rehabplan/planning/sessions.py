@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rehabplan.models.plan import PlannedExercise, RunWalk, Session
+from rehabplan.planning import adjustments as clinician
 from rehabplan.planning import exercises as picks
 from rehabplan.planning.context import Context
 from rehabplan.planning.durations import session_minutes
@@ -38,6 +39,9 @@ def session(
     run_walk: RunWalk | None = None,
     notes: list[str] | None = None,
 ) -> Session:
+    planned = exercises or []
+    adjusted = clinician.apply(ctx, phase, planned)
+    duration = clinician.adjusted_minutes(ctx, duration, planned, adjusted)
     return Session(
         uid="",
         date=day,
@@ -46,7 +50,7 @@ def session(
         phase=phase,
         kind=kind,
         title=title,
-        exercises=exercises or [],
+        exercises=adjusted,
         run_walk=run_walk,
         notes=notes or [],
         label=label,
@@ -245,7 +249,9 @@ def run(
 
 def with_hop_drills(ctx: Context, s: Session) -> Session:
     """Hopping drills before a run, after the warm-up (≤ 15 minutes, CLINICAL-REFERENCE §7)."""
-    drills = picks.hops(ctx, Phase.RETURN_TO_RUN, 2, sets=2)
+    drills = clinician.apply(
+        ctx, Phase.RETURN_TO_RUN, picks.hops(ctx, Phase.RETURN_TO_RUN, 2, sets=2)
+    )
     if not drills:
         return s
     rw = s.run_walk
@@ -278,13 +284,15 @@ def with_short_strength(ctx: Context, s: Session, level: int, half: int = 0) -> 
     block = picks.strength_block(
         ctx, Phase.RETURN_TO_RUN, level, f"after_run_{half}", part="strength"
     )
+    block = clinician.apply(ctx, Phase.RETURN_TO_RUN, block)
     cap = ctx.protocol.session_minutes.strength_after_run_max
     while block and session_minutes(block, ctx.library) > cap:
         block.pop()
     rw = s.run_walk
     run_block = (rw.run_min + rw.walk_min) * rw.repeats if rw else 0
     warm_cool = ctx.protocol.run_walk.warm_up_min + ctx.protocol.run_walk.cool_down_min
-    items = [*block, *picks.cool_down_stretches(ctx, Phase.RETURN_TO_RUN, count=1)]
+    stretch = picks.cool_down_stretches(ctx, Phase.RETURN_TO_RUN, count=1)
+    items = [*block, *clinician.apply(ctx, Phase.RETURN_TO_RUN, stretch)]
     duration = session_minutes(items, ctx.library, extra_min=warm_cool + run_block)
     limit = run_block + ctx.protocol.session_minutes.run_extra_max
     while len(items) > 1 and duration > limit:
